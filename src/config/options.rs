@@ -1,0 +1,1 @@
+//! Option names and value types for the config file.

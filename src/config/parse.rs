@@ -1,0 +1,1 @@
+//! Hand-written parser for the config text format.

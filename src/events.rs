@@ -1,0 +1,1 @@
+//! Numbered operational events (ids and names from the seeds' event table).

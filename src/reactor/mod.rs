@@ -1,0 +1,1 @@
+//! The only I/O layer: mio reactor, sockets, clock, signals.

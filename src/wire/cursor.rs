@@ -1,0 +1,1 @@
+//! Bounded reader over a byte slice: it can only shrink, and every read is checked.
