@@ -4,5 +4,9 @@ use super::{Config, Error};
 
 /// Parse and validate a whole config file. `file` is used in error messages only.
 pub fn parse(_text: &str, file: &str) -> Result<Config, Error> {
-    Err(Error { file: file.into(), line: 0, msg: "parser not written yet".into() })
+    Err(Error {
+        file: file.into(),
+        line: 0,
+        msg: "parser not written yet".into(),
+    })
 }

@@ -123,3 +123,84 @@ pub struct Repr {
     /// Options in order of first appearance, excluding PAD, END and overload (52).
     pub options: Vec<DhcpOption>,
 }
+
+// TEMPORARY accessors until the codec lands (replaced on merge).
+impl Repr {
+    pub fn option(&self, code: u8) -> Option<&[u8]> {
+        self.options
+            .iter()
+            .find(|o| o.code == code)
+            .map(|o| o.data.as_slice())
+    }
+    pub fn set_option(&mut self, code: u8, data: Vec<u8>) {
+        if let Some(o) = self.options.iter_mut().find(|o| o.code == code) {
+            o.data = data;
+        } else {
+            self.options.push(DhcpOption { code, data });
+        }
+    }
+    pub fn remove_option(&mut self, code: u8) {
+        self.options.retain(|o| o.code != code);
+    }
+    pub fn message_type(&self) -> Option<MessageType> {
+        self.option(53)
+            .and_then(|d| d.first())
+            .map(|&b| MessageType::from_u8(b))
+    }
+    fn ip_opt(&self, c: u8) -> Option<Ipv4Addr> {
+        let d = self.option(c)?;
+        let b: [u8; 4] = d.try_into().ok()?;
+        Some(Ipv4Addr::from(b))
+    }
+    pub fn requested_ip(&self) -> Option<Ipv4Addr> {
+        self.ip_opt(50)
+    }
+    pub fn server_id(&self) -> Option<Ipv4Addr> {
+        self.ip_opt(54)
+    }
+    pub fn client_id(&self) -> Option<&[u8]> {
+        self.option(61).filter(|d| !d.is_empty())
+    }
+    pub fn max_message_size(&self) -> Option<u16> {
+        let d = self.option(57)?;
+        let b: [u8; 2] = d.try_into().ok()?;
+        Some(u16::from_be_bytes(b))
+    }
+    pub fn parameter_request_list(&self) -> &[u8] {
+        self.option(55).unwrap_or(&[])
+    }
+    pub fn hostname(&self) -> Option<&[u8]> {
+        self.option(12)
+    }
+    pub fn relay_agent_info(&self) -> Option<&[u8]> {
+        self.option(82)
+    }
+    pub fn hw_addr(&self) -> &[u8] {
+        self.chaddr
+            .get(..usize::from(self.hlen.min(16)))
+            .unwrap_or(&[])
+    }
+    pub fn is_broadcast(&self) -> bool {
+        self.flags & FLAG_BROADCAST != 0
+    }
+    pub fn reply_to(req: &Repr) -> Repr {
+        Repr {
+            op: OP_BOOTREPLY,
+            htype: req.htype,
+            hlen: req.hlen,
+            hops: 0,
+            xid: req.xid,
+            secs: 0,
+            flags: req.flags,
+            ciaddr: Ipv4Addr::UNSPECIFIED,
+            yiaddr: Ipv4Addr::UNSPECIFIED,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            giaddr: req.giaddr,
+            chaddr: req.chaddr,
+            sname: Vec::new(),
+            file: Vec::new(),
+            has_cookie: req.has_cookie,
+            options: Vec::new(),
+        }
+    }
+}
