@@ -18,7 +18,7 @@ use crate::lease::pool::{reservation_matches, Pool};
 use crate::lease::table::{holds_address, LeaseTable};
 use crate::lease::{hex_colon, BindingState, ClientKey, Lease};
 use crate::time::{secs, Millis, Secs};
-use crate::wire::dhcpv4::{options as opt, MessageType, Repr, OP_BOOTREQUEST};
+use crate::wire::dhcpv4::{options as opt, relay, MessageType, Repr, OP_BOOTREQUEST};
 use reply::{destination, max_len, OptionLayers};
 pub use reply::{Dest, Reply};
 
@@ -336,7 +336,7 @@ impl Server {
     fn select_scope(&self, ing: &Ingress, req: &Repr) -> Option<usize> {
         let link = req
             .relay_agent_info()
-            .and_then(relay_link_selection)
+            .and_then(relay::link_selection)
             .or_else(|| req.option(opt::SUBNET_SELECTION).and_then(ip4))
             .or_else(|| (!req.giaddr.is_unspecified()).then_some(req.giaddr));
         if let Some(a) = link {
@@ -986,19 +986,6 @@ fn low(used: u32, size: u32, threshold: u8) -> bool {
 
 fn ip4(d: &[u8]) -> Option<Ipv4Addr> {
     <[u8; 4]>::try_from(d).ok().map(Ipv4Addr::from)
-}
-
-/// RFC 3527 link-selection sub-option (5) of option 82.
-fn relay_link_selection(mut d: &[u8]) -> Option<Ipv4Addr> {
-    while let [code, len, rest @ ..] = d {
-        let n = usize::from(*len);
-        let (val, tail) = rest.split_at_checked(n)?;
-        if *code == 5 {
-            return ip4(val);
-        }
-        d = tail;
-    }
-    None
 }
 
 #[cfg(test)]
