@@ -156,7 +156,11 @@ pub struct Scope {
 
 impl Scope {
     pub fn netmask(&self) -> Ipv4Addr {
-        let m: u32 = if self.prefix_len == 0 { 0 } else { u32::MAX << (32 - u32::from(self.prefix_len)) };
+        let m: u32 = if self.prefix_len == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix_len))
+        };
         Ipv4Addr::from(m)
     }
 

@@ -1,1 +1,121 @@
-//! placeholder
+//! In-memory lease table: bindings by address, latest binding per client.
+
+use std::collections::HashMap;
+use std::net::Ipv4Addr;
+
+use super::{BindingState, ClientKey, Lease};
+use crate::time::Secs;
+
+#[derive(Default, Debug)]
+pub struct LeaseTable {
+    leases: HashMap<Ipv4Addr, Lease>,
+    by_client: HashMap<ClientKey, Ipv4Addr>,
+}
+
+impl LeaseTable {
+    pub fn new() -> LeaseTable {
+        LeaseTable::default()
+    }
+
+    pub fn get(&self, a: Ipv4Addr) -> Option<&Lease> {
+        self.leases.get(&a)
+    }
+
+    /// The client's most recent binding (any state).
+    pub fn of_client(&self, key: &ClientKey) -> Option<&Lease> {
+        let a = self.by_client.get(key)?;
+        self.leases
+            .get(a)
+            .filter(|l| &ClientKey::of_lease(l) == key)
+    }
+
+    /// Insert or replace the binding of `lease.addr`.
+    pub fn upsert(&mut self, lease: Lease) {
+        if let Some(old) = self.leases.get(&lease.addr) {
+            let old_key = ClientKey::of_lease(old);
+            if self.by_client.get(&old_key) == Some(&lease.addr)
+                && old_key != ClientKey::of_lease(&lease)
+            {
+                self.by_client.remove(&old_key);
+            }
+        }
+        if !lease.chaddr.is_empty() || !lease.client_id.is_empty() {
+            self.by_client
+                .insert(ClientKey::of_lease(&lease), lease.addr);
+        }
+        self.leases.insert(lease.addr, lease);
+    }
+
+    pub fn remove(&mut self, a: Ipv4Addr) -> Option<Lease> {
+        let l = self.leases.remove(&a)?;
+        let key = ClientKey::of_lease(&l);
+        if self.by_client.get(&key) == Some(&a) {
+            self.by_client.remove(&key);
+        }
+        Some(l)
+    }
+
+    pub fn len(&self) -> usize {
+        self.leases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.leases.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Lease> {
+        self.leases.values()
+    }
+
+    /// Leases sorted by address (for listings).
+    pub fn sorted(&self) -> Vec<&Lease> {
+        let mut v: Vec<&Lease> = self.leases.values().collect();
+        v.sort_by_key(|l| u32::from(l.addr));
+        v
+    }
+}
+
+/// Does this binding keep its address from being given to someone else at `now`?
+pub fn holds_address(l: &Lease, now: Secs) -> bool {
+    match l.state {
+        BindingState::Active | BindingState::Abandoned => l.end > now,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(a: u8, mac: u8) -> Lease {
+        let mut l = Lease::free(Ipv4Addr::new(198, 18, 0, a));
+        l.state = BindingState::Active;
+        l.chaddr = vec![2, 0, 0, 0, 0, mac];
+        l.end = 100;
+        l
+    }
+
+    #[test]
+    fn client_index_follows_rebinding() {
+        let mut t = LeaseTable::new();
+        t.upsert(lease(10, 1));
+        let k = ClientKey::Hw(1, vec![2, 0, 0, 0, 0, 1]);
+        assert_eq!(
+            t.of_client(&k).map(|l| l.addr),
+            Some(Ipv4Addr::new(198, 18, 0, 10))
+        );
+        // The address goes to another client: the first one no longer finds it.
+        t.upsert(lease(10, 2));
+        assert!(t.of_client(&k).is_none());
+        assert!(holds_address(
+            t.get(Ipv4Addr::new(198, 18, 0, 10)).unwrap(),
+            99
+        ));
+        assert!(!holds_address(
+            t.get(Ipv4Addr::new(198, 18, 0, 10)).unwrap(),
+            100
+        ));
+        t.remove(Ipv4Addr::new(198, 18, 0, 10));
+        assert!(t.is_empty());
+    }
+}

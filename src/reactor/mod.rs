@@ -1,1 +1,589 @@
-//! The only I/O layer: mio reactor, sockets, clock, signals.
+//! The only I/O layer: a single-threaded mio reactor over slab-indexed sources (DHCP sockets
+//! per interface, the signal pipe; the failover TCP listener/connections and the control socket
+//! plug in as further `Source` kinds), with a deadline heap for timers.
+//!
+//! One turn: poll until the earliest deadline; drain every ready source (bounded batches, until
+//! WouldBlock); hand each datagram to the pure core; append the core's records to the journal;
+//! commit once (group commit, or per reply in `sync` mode); only then send the replies that
+//! depended on those records; run due timers.
+
+pub mod iface;
+pub mod signal;
+pub mod udp;
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use log::{debug, error, info, warn, Level};
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+use crate::config::{self, Config, Durability};
+use crate::dhcp::{Dest, Ingress, Reply, Server};
+use crate::events::{self, id as ev};
+use crate::journal::{self, Journal};
+use crate::time::{secs, Millis};
+use crate::wire::dhcpv4::Repr;
+
+/// Datagrams read from one socket before the reactor commits and answers: bounds the latency a
+/// burst on one interface can add to replies on the others.
+const BATCH: usize = 64;
+const DHCP_PORT: u16 = 67;
+const CLIENT_PORT: u16 = 68;
+const RESCAN_MS: Millis = 10_000;
+const COMPACT_CHECK_MS: Millis = 60_000;
+
+/// Wall-clock now in ms. The only clock read in the program.
+pub fn now_ms() -> Millis {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or(0)
+}
+
+enum Source {
+    Dhcp(usize),
+    Signal,
+}
+
+struct Iface {
+    name: String,
+    sock: Option<mio::net::UdpSocket>,
+    token: Option<Token>,
+    addrs: Vec<(Ipv4Addr, u8)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Rescan,
+    CompactCheck,
+    Backup,
+}
+
+struct Pending {
+    iface: usize,
+    reply: Reply,
+    /// Waits for the journal commit (it carries a lease change).
+    durable: bool,
+}
+
+/// Process-level settings that do not come from the config file.
+pub struct RunOptions {
+    pub config_path: PathBuf,
+}
+
+pub struct Reactor {
+    poll: Poll,
+    sources: Slab<Source>,
+    ifaces: Vec<Iface>,
+    signals: signal::SignalPipe,
+    server: Server,
+    journal: Journal,
+    timers: BinaryHeap<Reverse<(Millis, Timer)>>,
+    pending: Vec<Pending>,
+    opts: RunOptions,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+    stop: bool,
+}
+
+/// Exit status for the process (sysexits: 74 I/O, 78 config).
+pub enum Exit {
+    Ok,
+    Io(String),
+}
+
+impl Reactor {
+    /// Open the journal, recover the leases, open sockets. Emits the start-up events.
+    pub fn new(cfg: Config, opts: RunOptions) -> Result<Reactor, Exit> {
+        let now = now_ms();
+        let jopts = journal::Options {
+            durability: cfg.server.durability,
+            on_corruption: cfg.server.on_corruption,
+            compact_ratio: cfg.server.compact_ratio,
+            expired_grace: cfg.server.expired_grace,
+            force_write_path: false,
+        };
+        let path = PathBuf::from(&cfg.server.journal);
+        let (journal, replay) = match Journal::open(&path, jopts, secs(now)) {
+            Ok(x) => x,
+            Err(e) => {
+                events::emit(Level::Error, ev::EVENT_SERVER_INIT_DATABASE_FAILED, &[&e]);
+                return Err(Exit::Io(e.to_string()));
+            }
+        };
+        if let journal::Tail::Truncated { offset, reason } = replay.tail {
+            warn!(
+                "journal {}: torn tail truncated at offset {offset} ({reason})",
+                path.display()
+            );
+        }
+        for (off, why) in &replay.corrupt {
+            events::emit(
+                Level::Error,
+                ev::EVENT_SERVER_INIT_DATABASE_FAILED,
+                &[&format!("corrupt record at offset {off} skipped: {why}")],
+            );
+        }
+        info!(
+            "journal {}: {} records, {} leases, {} ({})",
+            path.display(),
+            replay.records,
+            replay.leases.len(),
+            journal.file_len(),
+            if journal.uses_mmap() {
+                "mmap"
+            } else {
+                "write+sync"
+            }
+        );
+        let server = Server::new(cfg, replay.leases, now);
+        let poll = Poll::new().map_err(|e| Exit::Io(format!("poll: {e}")))?;
+        let mut signals = signal::SignalPipe::install(&[
+            libc::SIGTERM,
+            libc::SIGINT,
+            libc::SIGHUP,
+            libc::SIGUSR1,
+        ])
+        .map_err(|e| Exit::Io(format!("signals: {e}")))?;
+        let mut sources = Slab::new();
+        let st = Token(sources.insert(Source::Signal));
+        poll.registry()
+            .register(&mut signals.rx, st, Interest::READABLE)
+            .map_err(|e| Exit::Io(format!("register: {e}")))?;
+        let mut r = Reactor {
+            poll,
+            sources,
+            ifaces: Vec::new(),
+            signals,
+            server,
+            journal,
+            timers: BinaryHeap::new(),
+            pending: Vec::new(),
+            opts,
+            buf: vec![0u8; 4096],
+            out: Vec::with_capacity(1500),
+            stop: false,
+        };
+        r.sync_interfaces();
+        r.timers
+            .push(Reverse((now + COMPACT_CHECK_MS, Timer::CompactCheck)));
+        r.arm_backup(now);
+        Ok(r)
+    }
+
+    fn arm_backup(&mut self, now: Millis) {
+        let s = &self.server.config().server;
+        if s.backup_dir.is_some() {
+            self.timers.push(Reverse((
+                now + u64::from(s.backup_interval.max(60)) * 1000,
+                Timer::Backup,
+            )));
+        }
+    }
+
+    /// Open sockets for configured interfaces that exist, close those no longer configured.
+    fn sync_interfaces(&mut self) {
+        let wanted = self.server.config().server.interfaces.clone();
+        // Close removed interfaces.
+        let mut i = 0;
+        while i < self.ifaces.len() {
+            if wanted.contains(&self.ifaces[i].name) {
+                i += 1;
+                continue;
+            }
+            let mut gone = self.ifaces.remove(i);
+            self.close_iface(&mut gone);
+            info!("stopped serving {}", gone.name);
+            // Indexes shifted: re-point the slab entries.
+            for (j, f) in self.ifaces.iter().enumerate() {
+                if let Some(t) = f.token {
+                    if let Some(s) = self.sources.get_mut(t.0) {
+                        *s = Source::Dhcp(j);
+                    }
+                }
+            }
+        }
+        let sys = iface::list();
+        for name in &wanted {
+            if !self.ifaces.iter().any(|f| &f.name == name) {
+                self.ifaces.push(Iface {
+                    name: name.clone(),
+                    sock: None,
+                    token: None,
+                    addrs: Vec::new(),
+                });
+            }
+        }
+        let mut missing = false;
+        for idx in 0..self.ifaces.len() {
+            let name = self.ifaces[idx].name.clone();
+            let addrs = sys.get(&name).cloned().unwrap_or_default();
+            self.ifaces[idx].addrs = addrs.clone();
+            if self.ifaces[idx].sock.is_some() {
+                continue;
+            }
+            if !sys.contains_key(&name) {
+                warn!(
+                    "interface {name} does not exist (yet); retrying every {}s",
+                    RESCAN_MS / 1000
+                );
+                missing = true;
+                continue;
+            }
+            if addrs.is_empty() {
+                events::emit(Level::Warn, ev::EVENT_SERVER_NEED_STATIC_IP, &[&name]);
+                missing = true;
+                continue;
+            }
+            match udp::open(&name, DHCP_PORT) {
+                Ok(mut sock) => {
+                    let t = Token(self.sources.insert(Source::Dhcp(idx)));
+                    if let Err(e) = self
+                        .poll
+                        .registry()
+                        .register(&mut sock, t, Interest::READABLE)
+                    {
+                        error!("register {name}: {e}");
+                        self.sources.remove(t.0);
+                        continue;
+                    }
+                    info!(
+                        "serving {name} ({})",
+                        addrs
+                            .iter()
+                            .map(|(a, p)| format!("{a}/{p}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    self.ifaces[idx].sock = Some(sock);
+                    self.ifaces[idx].token = Some(t);
+                }
+                Err(e) => {
+                    events::emit(
+                        Level::Error,
+                        ev::EVENT_DHCP_PORT_UNAVAILABLE,
+                        &[&format!("{name}: {e}")],
+                    );
+                    missing = true;
+                }
+            }
+        }
+        if self.ifaces.iter().all(|f| f.sock.is_none()) {
+            events::emit(Level::Warn, ev::DHCP_ROGUE_EVENT_NO_NETWORK, &[]);
+        }
+        if missing {
+            self.timers
+                .push(Reverse((now_ms() + RESCAN_MS, Timer::Rescan)));
+        }
+    }
+
+    fn close_iface(&mut self, f: &mut Iface) {
+        if let (Some(mut s), Some(t)) = (f.sock.take(), f.token.take()) {
+            let _ = self.poll.registry().deregister(&mut s);
+            self.sources.try_remove(t.0);
+        }
+    }
+
+    /// Run until SIGTERM/SIGINT. Returns after the final journal commit.
+    pub fn run(&mut self) -> Result<(), Exit> {
+        events::emit(Level::Info, ev::EVENT_SERVER_INIT_AND_READY, &[]);
+        let mut events = Events::with_capacity(64);
+        let mut ready: Vec<usize> = Vec::new();
+        while !self.stop {
+            let now = now_ms();
+            let deadline = [
+                self.server.poll_at(),
+                self.timers.peek().map(|Reverse((t, _))| *t),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            let timeout = deadline.map(|d| Duration::from_millis(d.saturating_sub(now)));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(Exit::Io(format!("poll: {e}")));
+            }
+            ready.clear();
+            for e in events.iter() {
+                match self.sources.get(e.token().0) {
+                    Some(Source::Dhcp(i)) => ready.push(*i),
+                    Some(Source::Signal) => self.on_signals(),
+                    None => debug!("stale token {:?}", e.token()),
+                }
+            }
+            // Edge-triggered: keep reading each ready socket until it reports WouldBlock,
+            // committing and answering after every bounded batch.
+            while !ready.is_empty() {
+                let now = now_ms();
+                ready.retain(|&i| self.read_batch(i, now));
+                self.flush();
+            }
+            let now = now_ms();
+            self.server.on_timeout(now);
+            self.run_timers(now);
+        }
+        self.flush();
+        let s = self.server.stats;
+        info!(
+            "stats: received={} malformed={} dropped={} offers={} acks={} naks={} declines={} releases={} informs={}",
+            s.received, s.malformed, s.dropped, s.offers, s.acks, s.naks, s.declines, s.releases, s.informs
+        );
+        Ok(())
+    }
+
+    /// Read up to BATCH datagrams from interface `i`; true if it may have more.
+    fn read_batch(&mut self, i: usize, now: Millis) -> bool {
+        for _ in 0..BATCH {
+            let Some(f) = self.ifaces.get(i) else {
+                return false;
+            };
+            let Some(sock) = f.sock.as_ref() else {
+                return false;
+            };
+            let meta = match udp::recv(sock, &mut self.buf) {
+                Ok(m) => m,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                    self.server.note_malformed();
+                    debug!("{}: {e}", f.name);
+                    continue;
+                }
+                Err(e) => {
+                    warn!("{}: receive failed: {e}", f.name);
+                    return false;
+                }
+            };
+            let Some(data) = self.buf.get(..meta.len) else {
+                continue;
+            };
+            let req = match Repr::parse(data) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.server.note_malformed();
+                    debug!("{}: malformed packet from {}: {e}", f.name, meta.src);
+                    continue;
+                }
+            };
+            let broadcast = meta.dst.is_broadcast()
+                || f.addrs
+                    .iter()
+                    .any(|(a, p)| subnet_broadcast(*a, *p) == meta.dst);
+            let ing = Ingress {
+                ifname: &f.name,
+                addrs: &f.addrs,
+                src: meta.src,
+                broadcast,
+            };
+            let out = self.server.handle(now, &ing, &req);
+            let durable = !out.records.is_empty();
+            let mut failed = false;
+            for r in &out.records {
+                if let Err(e) = self.journal.append(r) {
+                    events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
+                    failed = true;
+                    break;
+                }
+            }
+            if let Some(reply) = out.reply {
+                if failed {
+                    // The lease is not on disk: no ACK may promise it (the client will retry).
+                    warn!("reply to {} withheld: journal append failed", meta.src);
+                } else {
+                    self.pending.push(Pending {
+                        iface: i,
+                        reply,
+                        durable,
+                    });
+                }
+            }
+            if durable && self.server.config().server.durability == Durability::Sync {
+                // `sync`: every reply waits for its own flush.
+                self.flush();
+            }
+        }
+        true
+    }
+
+    /// Commit the journal, then send what waited for it.
+    fn flush(&mut self) {
+        let mut ok = true;
+        if self.journal.has_pending() {
+            if let Err(e) = self.journal.commit() {
+                events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
+                ok = false;
+            }
+        }
+        let pending = std::mem::take(&mut self.pending);
+        for p in pending {
+            if p.durable && !ok {
+                continue;
+            }
+            self.send(p.iface, &p.reply);
+        }
+    }
+
+    fn send(&mut self, i: usize, reply: &Reply) {
+        let Some(f) = self.ifaces.get(i) else { return };
+        let Some(sock) = f.sock.as_ref() else { return };
+        self.out.clear();
+        if let Err(e) = reply.repr.emit_into(&mut self.out, reply.max_len) {
+            warn!("{}: cannot encode reply: {e}", f.name);
+            return;
+        }
+        let bcast = SocketAddrV4::new(Ipv4Addr::BROADCAST, CLIENT_PORT);
+        let to = match &reply.dest {
+            Dest::Unicast(a) => *a,
+            Dest::Broadcast => bcast,
+            Dest::Hardware { ip, htype, chaddr } => {
+                if udp::set_arp(sock, &f.name, *ip, *htype, chaddr) {
+                    SocketAddrV4::new(*ip, CLIENT_PORT)
+                } else {
+                    bcast
+                }
+            }
+        };
+        if let Err(e) = sock.send_to(&self.out, to.into()) {
+            debug!("{}: send to {to} failed: {e}", f.name);
+        }
+    }
+
+    fn on_signals(&mut self) {
+        for s in self.signals.drain() {
+            match s {
+                libc::SIGTERM | libc::SIGINT => {
+                    info!("signal {s}: flushing and exiting");
+                    self.stop = true;
+                }
+                libc::SIGHUP => self.reload(),
+                libc::SIGUSR1 => {
+                    let s = self.server.stats;
+                    info!(
+                        "stats: received={} malformed={} dropped={} offers={} acks={} naks={} leases={} journal_bytes={}",
+                        s.received,
+                        s.malformed,
+                        s.dropped,
+                        s.offers,
+                        s.acks,
+                        s.naks,
+                        self.server.leases().len(),
+                        self.journal.file_len()
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// SIGHUP: validate the whole file, then swap; on error keep running on the old config.
+    fn reload(&mut self) {
+        let path = self.opts.config_path.clone();
+        match load_config(&path) {
+            Ok(cfg) => {
+                if cfg.server.journal != self.server.config().server.journal {
+                    warn!(
+                        "reload: journal path change needs a restart; keeping {}",
+                        self.server.config().server.journal
+                    );
+                }
+                let mut cfg = cfg;
+                cfg.server.journal = self.server.config().server.journal.clone();
+                self.server.reconfigure(cfg, now_ms());
+                self.sync_interfaces();
+                info!("reloaded {}", path.display());
+            }
+            Err(e) => {
+                events::emit(
+                    Level::Error,
+                    ev::EVENT_SERVER_INIT_CONFIG_FAILED,
+                    &[&format!("reload rejected, keeping the running config: {e}")],
+                );
+            }
+        }
+    }
+
+    fn run_timers(&mut self, now: Millis) {
+        while let Some(Reverse((t, kind))) = self.timers.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            match kind {
+                Timer::Rescan => self.sync_interfaces(),
+                Timer::CompactCheck => {
+                    self.compact_if_needed(now);
+                    self.timers
+                        .push(Reverse((now + COMPACT_CHECK_MS, Timer::CompactCheck)));
+                }
+                Timer::Backup => {
+                    self.backup(now);
+                    self.arm_backup(now);
+                }
+            }
+        }
+    }
+
+    fn compact_if_needed(&mut self, now: Millis) {
+        if !self.journal.should_compact(self.server.leases().len()) {
+            return;
+        }
+        events::emit(Level::Info, ev::EVENT_SERVER_CLEANUP_STARTED, &[]);
+        let t0 = std::time::Instant::now();
+        match self
+            .journal
+            .compact(self.server.leases().iter(), &[], secs(now))
+        {
+            Ok(st) => events::emit(
+                Level::Info,
+                ev::EVENT_SERVER_IPCLEANUP_FINISHED,
+                &[&format!(
+                    "{} bytes -> {}, {} kept, {} dropped, {} ms",
+                    st.before,
+                    st.after,
+                    st.kept,
+                    st.dropped,
+                    t0.elapsed().as_millis()
+                )],
+            ),
+            Err(e) => events::emit(Level::Error, ev::EVENT_SERVER_DATABASE_CLEANUP, &[&e]),
+        }
+    }
+
+    fn backup(&mut self, now: Millis) {
+        let Some(dir) = self.server.config().server.backup_dir.clone() else {
+            return;
+        };
+        let dir = Path::new(&dir);
+        if !dir.is_dir() {
+            events::emit(
+                Level::Error,
+                ev::EVENT_SERVER_BACKUP_PATH_NOT_ACCESSIBLE,
+                &[&dir.display()],
+            );
+            return;
+        }
+        match self.journal.backup(dir, secs(now)) {
+            Ok(p) => info!("backup written to {}", p.display()),
+            Err(e) => events::emit(Level::Error, ev::EVENT_SERVER_DATABASE_BACKUP, &[&e]),
+        }
+    }
+}
+
+fn subnet_broadcast(a: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let host = if prefix >= 32 { 0 } else { u32::MAX >> prefix };
+    Ipv4Addr::from(u32::from(a) | host)
+}
+
+/// Read and parse a config file; errors already carry `file:line`.
+pub fn load_config(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    config::parse(&text, &path.display().to_string()).map_err(|e| e.to_string())
+}

@@ -1,7 +1,12 @@
 //! Pure wire codecs. Contract: no function here panics on any input; every length read from
 //! the wire is checked against what remains before use. Errors are small and `Copy`.
 
-#![deny(clippy::indexing_slicing, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
 
 pub mod cursor;
 pub mod dhcpv4;
