@@ -259,10 +259,7 @@ pub fn sweep_stale() {
         let name = e.file_name().to_string_lossy().into_owned();
         if let Some(pid) = parse_owner_pid(&name) {
             if !pid_alive(pid) {
-                drop(Netns {
-                    name,
-                    _private: (),
-                });
+                drop(Netns { name, _private: () });
             }
         }
     }
@@ -280,14 +277,14 @@ impl Netns {
     pub fn new(k: u32, tag: char) -> Netns {
         let name = format!("dh{}n{}{}", std::process::id(), k, tag);
         must(&["ip", "netns", "add", &name]);
-        let ns = Netns {
-            name,
-            _private: (),
-        };
+        let ns = Netns { name, _private: () };
         let etc = ns.etc_dir();
         fs::create_dir_all(&etc).expect("create /etc/netns/<ns>");
-        fs::write(etc.join("resolv.conf"), "# test namespace, never the host's\n")
-            .expect("write netns resolv.conf");
+        fs::write(
+            etc.join("resolv.conf"),
+            "# test namespace, never the host's\n",
+        )
+        .expect("write netns resolv.conf");
         ns.exec_must(&["ip", "link", "set", "lo", "up"]);
         ns
     }
@@ -315,10 +312,7 @@ impl Netns {
 
     /// PIDs of processes whose network namespace is this one (all of them started by us).
     pub fn pids(&self) -> Vec<i32> {
-        let o = run(
-            &["ip", "netns", "pids", &self.name],
-            Duration::from_secs(5),
-        );
+        let o = run(&["ip", "netns", "pids", &self.name], Duration::from_secs(5));
         o.stdout
             .split_whitespace()
             .filter_map(|s| s.parse().ok())
@@ -352,10 +346,7 @@ impl Drop for Netns {
                 kill_pid(p, libc::SIGKILL);
             }
         }
-        let o = run(
-            &["ip", "netns", "del", &self.name],
-            Duration::from_secs(10),
-        );
+        let o = run(&["ip", "netns", "del", &self.name], Duration::from_secs(10));
         if !o.ok() {
             eprintln!("warning: ip netns del {} failed: {}", self.name, o.stderr);
         }
@@ -365,7 +356,11 @@ impl Drop for Netns {
 
 fn is_zombie(pid: i32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().starts_with('Z')) == Some(true))
+        .map(|s| {
+            s.rsplit_once(')')
+                .map(|(_, r)| r.trim_start().starts_with('Z'))
+                == Some(true)
+        })
         .unwrap_or(true)
 }
 
@@ -416,8 +411,19 @@ impl Link {
         let server_if = format!("dhs{k}");
         let client_if = format!("dhc{k}");
         must(&[
-            "ip", "link", "add", &server_if, "netns", server.name(), "type", "veth", "peer",
-            "name", &client_if, "netns", client.name(),
+            "ip",
+            "link",
+            "add",
+            &server_if,
+            "netns",
+            server.name(),
+            "type",
+            "veth",
+            "peer",
+            "name",
+            &client_if,
+            "netns",
+            client.name(),
         ]);
         let link = Link {
             n,
@@ -580,7 +586,9 @@ impl Proc {
 
     /// Waits (bounded) for the process to exit on its own.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        wait_until(timeout, Duration::from_millis(20), || self.exited().is_some());
+        wait_until(timeout, Duration::from_millis(20), || {
+            self.exited().is_some()
+        });
         self.exited()
     }
 
@@ -707,8 +715,25 @@ impl Capture {
         let pcap_s = self.pcap.to_string_lossy().into_owned();
         let o = run(
             &[
-                "ip", "netns", "exec", &self.ns, "tshark", "-n", "-r", &pcap_s, "-Y", "dhcp",
-                "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "dhcp.option.dhcp", "-e",
+                "ip",
+                "netns",
+                "exec",
+                &self.ns,
+                "tshark",
+                "-n",
+                "-r",
+                &pcap_s,
+                "-Y",
+                "dhcp",
+                "-T",
+                "fields",
+                "-e",
+                "ip.src",
+                "-e",
+                "ip.dst",
+                "-e",
+                "dhcp.option.dhcp",
+                "-e",
                 "dhcp.ip.client",
             ],
             Duration::from_secs(20),
@@ -722,7 +747,10 @@ impl Capture {
                     src: f.first()?.parse().ok()?,
                     dst: f.get(1)?.parse().ok()?,
                     msg_type: f.get(2)?.parse().ok()?,
-                    ciaddr: f.get(3).and_then(|s| s.parse().ok()).unwrap_or(Ipv4Addr::UNSPECIFIED),
+                    ciaddr: f
+                        .get(3)
+                        .and_then(|s| s.parse().ok())
+                        .unwrap_or(Ipv4Addr::UNSPECIFIED),
                 })
             })
             .collect()
@@ -794,7 +822,10 @@ pub mod pkt {
                 mac,
                 options: vec![
                     (OPT_MSG_TYPE, vec![t]),
-                    (OPT_PRL, vec![OPT_SUBNET_MASK, OPT_ROUTERS, OPT_DNS, OPT_LEASE_TIME]),
+                    (
+                        OPT_PRL,
+                        vec![OPT_SUBNET_MASK, OPT_ROUTERS, OPT_DNS, OPT_LEASE_TIME],
+                    ),
                 ],
             }
         }
@@ -888,7 +919,12 @@ pub mod pkt {
     }
 
     /// Sends `m` to `server` and waits (bounded) for a reply with the same xid.
-    pub fn exchange(sock: &UdpSocket, server: SocketAddr, m: &Msg, timeout: Duration) -> Option<Msg> {
+    pub fn exchange(
+        sock: &UdpSocket,
+        server: SocketAddr,
+        m: &Msg,
+        timeout: Duration,
+    ) -> Option<Msg> {
         sock.send_to(&m.to_bytes(), server).ok()?;
         recv_xid(sock, m.xid, timeout)
     }
@@ -997,7 +1033,10 @@ pub fn parse_json_objects(s: &str) -> Option<Vec<Vec<(String, String)>>> {
                                 while b.get(i).is_some_and(|&c| c != b',' && c != b'}') {
                                     i += 1;
                                 }
-                                std::str::from_utf8(b.get(start..i)?).ok()?.trim().to_string()
+                                std::str::from_utf8(b.get(start..i)?)
+                                    .ok()?
+                                    .trim()
+                                    .to_string()
                             };
                             obj.push((k, v));
                         }
