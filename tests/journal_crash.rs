@@ -23,8 +23,17 @@ fn xorshift(s: &mut u64) -> u64 {
 fn packet(mac: [u8; 6], giaddr: Ipv4Addr, kind: MessageType, opts: Vec<DhcpOption>) -> Vec<u8> {
     let mut chaddr = [0u8; 16];
     chaddr[..6].copy_from_slice(&mac);
-    let mut options = vec![DhcpOption { code: 53, data: vec![kind.to_u8()] }];
+    let mut options = vec![DhcpOption {
+        code: 53,
+        data: vec![kind.to_u8()],
+    }];
     options.extend(opts);
+    // RFC 3527 link selection: puts the clients in a /16 scope, so every round brings
+    // hundreds of new clients and the kill lands mid-stream.
+    options.push(DhcpOption {
+        code: 82,
+        data: vec![5, 4, 198, 19, 0, 0],
+    });
     let r = Repr {
         op: 1,
         htype: 1,
@@ -48,7 +57,14 @@ fn packet(mac: [u8; 6], giaddr: Ipv4Addr, kind: MessageType, opts: Vec<DhcpOptio
 
 /// Drive DORA exchanges through the relay socket until `stop` or the socket goes quiet after
 /// the server died; returns every ACK seen (mac -> address).
-fn load(sock: &UdpSocket, server: SocketAddrV4, giaddr: Ipv4Addr, first: u32, n: u32, acked: &mut HashMap<[u8; 6], Ipv4Addr>) {
+fn load(
+    sock: &UdpSocket,
+    server: SocketAddrV4,
+    giaddr: Ipv4Addr,
+    first: u32,
+    n: u32,
+    acked: &mut HashMap<[u8; 6], Ipv4Addr>,
+) {
     let mac_of = |i: u32| {
         let b = i.to_be_bytes();
         [2, 0x42, b[0], b[1], b[2], b[3]]
@@ -59,24 +75,36 @@ fn load(sock: &UdpSocket, server: SocketAddrV4, giaddr: Ipv4Addr, first: u32, n:
     let mut inflight = 0u32;
     let mut quiet = 0;
     while Instant::now() < deadline && quiet < 3 {
-        while inflight < 16 && next < first + n {
-            let _ = sock.send_to(&packet(mac_of(next), giaddr, MessageType::Discover, vec![]), server);
+        while inflight < 64 && next < first + n {
+            let _ = sock.send_to(
+                &packet(mac_of(next), giaddr, MessageType::Discover, vec![]),
+                server,
+            );
             next += 1;
             inflight += 1;
         }
         match sock.recv_from(&mut buf) {
             Ok((len, _)) => {
                 quiet = 0;
-                let Ok(r) = Repr::parse(&buf[..len]) else { continue };
+                let Ok(r) = Repr::parse(&buf[..len]) else {
+                    continue;
+                };
                 let mut mac = [0u8; 6];
                 mac.copy_from_slice(&r.chaddr[..6]);
                 match r.message_type() {
                     Some(MessageType::Offer) => {
                         let opts = vec![
-                            DhcpOption { code: 50, data: r.yiaddr.octets().to_vec() },
-                            DhcpOption { code: 54, data: r.server_id().expect("server id").octets().to_vec() },
+                            DhcpOption {
+                                code: 50,
+                                data: r.yiaddr.octets().to_vec(),
+                            },
+                            DhcpOption {
+                                code: 54,
+                                data: r.server_id().expect("server id").octets().to_vec(),
+                            },
                         ];
-                        let _ = sock.send_to(&packet(mac, giaddr, MessageType::Request, opts), server);
+                        let _ =
+                            sock.send_to(&packet(mac, giaddr, MessageType::Request, opts), server);
                     }
                     Some(MessageType::Ack) => {
                         acked.insert(mac, r.yiaddr);
@@ -98,7 +126,10 @@ fn load(sock: &UdpSocket, server: SocketAddrV4, giaddr: Ipv4Addr, first: u32, n:
 }
 
 fn leases_json(bin: &str, journal: &str) -> String {
-    let out = run(&[bin, "leases", "--journal", journal, "--json"], Duration::from_secs(10));
+    let out = run(
+        &[bin, "leases", "--journal", journal, "--json"],
+        Duration::from_secs(10),
+    );
     assert!(out.ok(), "leases --json failed: {}", out.stderr);
     out.stdout
 }
@@ -127,7 +158,10 @@ fn crash_rounds(durability: &str) {
     if !prerequisites(&[]) {
         return;
     }
-    let rounds: u32 = std::env::var("CRASH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let rounds: u32 = std::env::var("CRASH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let link = Link::new(&format!("crash-{durability}"));
     link.add_relay_addr();
     let bin = env!("CARGO_BIN_EXE_duodhcp");
@@ -137,7 +171,8 @@ fn crash_rounds(durability: &str) {
         "server.conf",
         &format!(
             "server {{\n    interface {}\n    journal {journal}\n    durability {durability}\n}}\n\
-             scope crash {{\n    subnet {p}.0/24\n    range {p}.10 {p}.250\n    lease-time 3600\n}}\n",
+             scope link {{\n    subnet {p}.0/24\n}}\n\
+             scope crash {{\n    subnet 198.19.0.0/16\n    range 198.19.0.10 198.19.250.250\n    lease-time 3600\n}}\n",
             link.server_if
         ),
     );
@@ -146,34 +181,64 @@ fn crash_rounds(durability: &str) {
     let sock = link.relay_socket();
     let mut acked: HashMap<[u8; 6], Ipv4Addr> = HashMap::new();
     let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ u64::from(std::process::id());
-    // 240 addresses: each round brings 10 new clients, so 20 rounds stay inside the range.
     for round in 0..rounds {
-        let mut srv = link.spawn_server(&format!("duodhcp-{round}"), &[bin, "-c", &conf], &[("RUST_LOG", "info")]);
-        assert!(srv.wait_for_output("event=1024", Duration::from_secs(10)), "server did not start:\n{}", srv.logs());
-        let first = (round % 24) * 10;
-        // Kill at a random moment 0–40 ms into the load, from another thread, while the
+        let mut srv = link.spawn_server(
+            &format!("duodhcp-{round}"),
+            &[bin, "-c", &conf],
+            &[("RUST_LOG", "info")],
+        );
+        assert!(
+            srv.wait_for_output("event=1024", Duration::from_secs(10)),
+            "server did not start:\n{}",
+            srv.logs()
+        );
+        let first = round * 2000;
+        // Kill at a random moment 0–60 ms into the load, from another thread, while the
         // relay keeps sending.
-        let delay = Duration::from_millis(xorshift(&mut seed) % 40);
+        let delay = Duration::from_millis(xorshift(&mut seed) % 60);
         let pid = srv.pid();
         let killer = std::thread::spawn(move || {
             std::thread::sleep(delay);
             // SAFETY: kill(2) on the PID of a child we started and have not reaped.
             unsafe { libc::kill(pid, libc::SIGKILL) };
         });
-        load(&sock, server, link.relay_ip(), first, 10, &mut acked);
+        let before = acked.len();
+        load(&sock, server, link.relay_ip(), first, 2000, &mut acked);
+        eprintln!(
+            "round {round}: {} ACKs before the kill",
+            acked.len() - before
+        );
         killer.join().expect("killer thread");
         srv.wait_exit(Duration::from_secs(5));
         let table = active_by_mac(&leases_json(bin, &journal));
         for (mac, a) in &acked {
-            let hw = mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":");
-            assert_eq!(table.get(&hw).map(String::as_str), Some(a.to_string().as_str()), "round {round}: ACKed lease {hw} -> {a} lost ({durability})");
+            let hw = mac
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(":");
+            assert_eq!(
+                table.get(&hw).map(String::as_str),
+                Some(a.to_string().as_str()),
+                "round {round}: ACKed lease {hw} -> {a} lost ({durability})"
+            );
         }
     }
-    assert!(!acked.is_empty(), "no exchange completed in any round: the test proved nothing");
+    assert!(
+        !acked.is_empty(),
+        "no exchange completed in any round: the test proved nothing"
+    );
     // A final clean start must still come up on the journal the kills left behind.
-    let mut srv = link.spawn_server("duodhcp-final", &[bin, "-c", &conf], &[]);
-    assert!(wait_until(Duration::from_secs(10), Duration::from_millis(50), || srv.logs().contains("event=1024")));
-    eprintln!("{durability}: {} ACKed leases survived {rounds} kill -9 rounds", acked.len());
+    let srv = link.spawn_server("duodhcp-final", &[bin, "-c", &conf], &[]);
+    assert!(wait_until(
+        Duration::from_secs(10),
+        Duration::from_millis(50),
+        || srv.logs().contains("event=1024")
+    ));
+    eprintln!(
+        "{durability}: {} ACKed leases survived {rounds} kill -9 rounds",
+        acked.len()
+    );
 }
 
 #[test]

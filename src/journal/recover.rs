@@ -210,7 +210,9 @@ pub fn scan(
     policy: CorruptionPolicy,
 ) -> Result<(Vec<(u64, u64, Record)>, ScanInfo), ScanError> {
     let mut out = Vec::new();
-    let info = scan_with(buf, policy, |off, seq, v| out.push((off, seq, v.to_record())))?;
+    let info = scan_with(buf, policy, |off, seq, v| {
+        out.push((off, seq, v.to_record()))
+    })?;
     Ok((out, info))
 }
 
