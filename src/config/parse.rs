@@ -1212,6 +1212,32 @@ scope lab {
     }
 
     #[test]
+    fn never_panics_on_truncated_or_mangled_input() {
+        // Every prefix of the sample, and the sample with each line dropped: must return, not panic.
+        for (i, _) in SAMPLE.char_indices() {
+            let _ = parse(&SAMPLE[..i], "t");
+        }
+        let lines: Vec<&str> = SAMPLE.lines().collect();
+        for skip in 0..lines.len() {
+            let text: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            let _ = parse(&text.join("\n"), "t");
+        }
+        for code in 0..=255u8 {
+            for len in 0..12usize {
+                let data: Vec<u8> = (0..len)
+                    .map(|i| (i as u8).wrapping_mul(37).wrapping_add(code))
+                    .collect();
+                let _ = options::decode_display(code, &data);
+            }
+        }
+    }
+
+    #[test]
     fn error_display_has_file_and_line() {
         let e = parse("server {\n  bogus 1\n}\n", "x.conf").unwrap_err();
         assert_eq!(e.line, 2);

@@ -154,36 +154,23 @@ impl Pool {
         }
     }
 
-    /// Next available address after the cursor, round-robin; `None` when the pool is full.
+    /// Next available address at or after the cursor, round-robin; `None` when the pool is full.
     pub fn next_free(&mut self) -> Option<Ipv4Addr> {
         if self.busy_count >= self.size {
             return None;
         }
+        // Visit every word once starting at the cursor's, then the cursor's word again for
+        // the bits before the cursor.
         let words = self.busy.len() as u32;
-        let start_word = self.cursor / 64;
+        let start = self.cursor / 64;
         for k in 0..=words {
-            let w = (start_word + k) % words.max(1);
-            let word = *self.busy.get(w as usize)?;
-            let mut free = !word;
+            let w = (start + k) % words;
+            let mut free = !*self.busy.get(w as usize)?;
             if k == 0 {
-                // First word: only bits at or after the cursor.
                 free &= u64::MAX << (self.cursor % 64);
             }
-            while free != 0 {
-                let i = w * 64 + free.trailing_zeros();
-                if i >= self.size {
-                    break;
-                }
-                self.cursor = (i + 1) % self.size.max(1);
-                return self.addr_at(i).map(Ipv4Addr::from);
-            }
-        }
-        // Wrapped: bits before the cursor in the start word.
-        let word = *self.busy.get(start_word as usize)?;
-        let free = !word & !(u64::MAX << (self.cursor % 64));
-        if free != 0 {
-            let i = start_word * 64 + free.trailing_zeros();
-            if i < self.size {
+            let i = w * 64 + free.trailing_zeros();
+            if free != 0 && i < self.size {
                 self.cursor = (i + 1) % self.size;
                 return self.addr_at(i).map(Ipv4Addr::from);
             }
