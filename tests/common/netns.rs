@@ -1088,6 +1088,8 @@ pub struct ScopeParams {
     pub dns: u8,
     /// Extra lines inside `scope t { … }` (excludes, reservations).
     pub scope_extra: String,
+    /// Seconds an offered address stays held for the client it was offered to.
+    pub offer_hold: u32,
     /// Extra lines inside `server { … }`.
     pub server_extra: String,
     /// Extra top-level text (more scopes, options) appended to the config.
@@ -1103,6 +1105,7 @@ impl Default for ScopeParams {
             rebinding_time: 3000,
             dns: 1,
             scope_extra: String::new(),
+            offer_hold: 30,
             server_extra: String::new(),
             extra: String::new(),
         }
@@ -1118,7 +1121,7 @@ pub fn duo_conf(link: &Link, p: &ScopeParams) -> String {
     interface {ifname}
     journal {journal}
     durability batch
-    offer-hold 30
+    offer-hold {hold}
     decline-quarantine 600
 {server_extra}}}
 option domain-name-servers {x}.{dns}
@@ -1133,6 +1136,7 @@ scope t {{
 {extra}",
         ifname = link.server_if,
         journal = journal.display(),
+        hold = p.offer_hold,
         server_extra = p.server_extra,
         dns = p.dns,
         lo = p.range.0,
