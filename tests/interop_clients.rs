@@ -237,6 +237,15 @@ impl Running {
     }
 }
 
+/// The client veth's MAC, lower-case hex with colons.
+fn client_mac(link: &Link) -> String {
+    let path = format!("/sys/class/net/{}/address", link.client_if);
+    // /sys shows the namespace of whoever mounted it: read it from inside the namespace.
+    let o = link.client.exec(&["cat", &path]);
+    assert!(o.ok(), "read MAC: {}", o.stderr);
+    o.stdout.trim().to_lowercase()
+}
+
 fn programs(c: Client, kind: Kind) -> Vec<&'static str> {
     let mut v = vec!["tshark"];
     v.push(match c {
@@ -310,6 +319,22 @@ fn client_flow(kind: Kind, c: Client) {
         Some(lease.as_str()),
         "lease time: {bound:?}"
     );
+
+    // The lease database agrees: active, this client's MAC, the configured length.
+    if let Server::Duo(d) = &server {
+        let mac = client_mac(&link);
+        let ok = wait_until(Duration::from_secs(3), Duration::from_millis(100), || {
+            d.lease(addr)
+                .is_some_and(|l| env_get(&l, "state") == Some("active"))
+        });
+        let l = d.lease(addr);
+        assert!(ok, "lease of {addr} not active: {l:?}");
+        let l = l.unwrap();
+        assert_eq!(env_get(&l, "hwaddr"), Some(mac.as_str()), "{l:?}");
+        let num = |k: &str| env_get(&l, k).and_then(|v| v.parse::<u64>().ok());
+        let (start, end) = (num("start").expect("start"), num("end").expect("end"));
+        assert_eq!(end - start, u64::from(p.lease_time), "lease length: {l:?}");
+    }
 
     // 2. Renewal. dhclient and dhcpcd honour T1 (option 58); busybox udhcpc ignores it and
     // renews at lease/2, so it is asked to renew now with SIGUSR1 (a unicast renewal too).

@@ -476,6 +476,33 @@ impl Link {
         assert!(ok, "relay address did not appear");
     }
 
+    /// A remote relayed subnet `198.19.B.0/22` (B = 4·(k mod 64)): the relay agent's address
+    /// `198.19.B.1/22` goes on the client veth (with `198.18.N.2/24`, see
+    /// [`Link::add_relay_addr`], which this calls), and the server namespace gets a route to
+    /// the /22 via `198.18.N.2`, so replies to giaddr find the relay. Routes stay inside our
+    /// two namespaces. Returns the relay's address on that subnet.
+    pub fn add_relay_subnet(&self) -> Ipv4Addr {
+        self.add_relay_addr();
+        let b = (u32::from(self.n) % 64 * 4) as u8;
+        let agent = Ipv4Addr::new(198, 19, b, 1);
+        let cidr = format!("{agent}/22");
+        self.client
+            .exec_must(&["ip", "addr", "add", &cidr, "dev", &self.client_if]);
+        let net = format!("198.19.{b}.0/22");
+        let via = self.relay_ip().to_string();
+        self.server.exec_must(&[
+            "ip",
+            "route",
+            "add",
+            &net,
+            "via",
+            &via,
+            "dev",
+            &self.server_if,
+        ]);
+        agent
+    }
+
     /// A UDP socket bound to `198.18.N.2:67` in the client namespace: a relay agent's socket.
     pub fn relay_socket(&self) -> UdpSocket {
         let s = self
@@ -1061,8 +1088,12 @@ pub struct ScopeParams {
     pub dns: u8,
     /// Extra lines inside `scope t { … }` (excludes, reservations).
     pub scope_extra: String,
+    /// Seconds an offered address stays held for the client it was offered to.
+    pub offer_hold: u32,
     /// Extra lines inside `server { … }`.
     pub server_extra: String,
+    /// Extra top-level text (more scopes, options) appended to the config.
+    pub extra: String,
 }
 
 impl Default for ScopeParams {
@@ -1074,7 +1105,9 @@ impl Default for ScopeParams {
             rebinding_time: 3000,
             dns: 1,
             scope_extra: String::new(),
+            offer_hold: 30,
             server_extra: String::new(),
+            extra: String::new(),
         }
     }
 }
@@ -1088,7 +1121,7 @@ pub fn duo_conf(link: &Link, p: &ScopeParams) -> String {
     interface {ifname}
     journal {journal}
     durability batch
-    offer-hold 30
+    offer-hold {hold}
     decline-quarantine 600
 {server_extra}}}
 option domain-name-servers {x}.{dns}
@@ -1100,9 +1133,10 @@ scope t {{
     rebinding-time {t2}
     option routers {x}.1
 {scope_extra}}}
-",
+{extra}",
         ifname = link.server_if,
         journal = journal.display(),
+        hold = p.offer_hold,
         server_extra = p.server_extra,
         dns = p.dns,
         lo = p.range.0,
@@ -1111,6 +1145,7 @@ scope t {{
         t1 = p.renewal_time,
         t2 = p.rebinding_time,
         scope_extra = p.scope_extra,
+        extra = p.extra,
     )
 }
 
@@ -1127,12 +1162,17 @@ impl Duo {
     /// Writes `conf_text` and starts `duodhcp -c CONF` in the foreground; waits for the
     /// ready event (`event=1024`). Panics with the server's log if it does not get ready.
     pub fn start(link: &Link, conf_text: &str) -> Duo {
+        Duo::start_with_log(link, conf_text, "debug")
+    }
+
+    /// As [`Duo::start`] with `RUST_LOG=<level>`.
+    pub fn start_with_log(link: &Link, conf_text: &str, level: &str) -> Duo {
         let conf = link.dir.write("duodhcp.conf", conf_text);
         let conf_s = conf.to_string_lossy().into_owned();
         let mut proc = link.spawn_server(
             "duodhcp",
             &[DUODHCP, "-c", &conf_s],
-            &[("RUST_LOG", "debug"), ("RUST_LOG_STYLE", "never")],
+            &[("RUST_LOG", level), ("RUST_LOG_STYLE", "never")],
         );
         let ready = wait_until(Duration::from_secs(10), Duration::from_millis(50), || {
             proc.stderr().contains("event=1024") || proc.exited().is_some()
@@ -1199,6 +1239,11 @@ impl Duo {
 
 /// dnsmasq as a stand-in server in the same topology: proves the harness itself works.
 pub fn start_dnsmasq(link: &Link, p: &ScopeParams) -> Proc {
+    start_dnsmasq_args(link, p, &[])
+}
+
+/// As [`start_dnsmasq`] with extra command-line arguments.
+pub fn start_dnsmasq_args(link: &Link, p: &ScopeParams, extra: &[&str]) -> Proc {
     let x = link.prefix();
     let leases = link.dir.join("dnsmasq.leases");
     let pid = link.dir.join("dnsmasq.pid");
@@ -1224,7 +1269,8 @@ pub fn start_dnsmasq(link: &Link, p: &ScopeParams) -> Proc {
         "--log-dhcp".into(),
         "--log-facility=-".into(),
     ];
-    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    argv.extend_from_slice(extra);
     let mut proc = link.spawn_server("dnsmasq", &argv, &[]);
     let ok = proc.wait_for_output("DHCP, IP range", Duration::from_secs(10));
     assert!(ok, "dnsmasq did not start:\n{}", proc.logs());
