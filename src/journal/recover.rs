@@ -88,7 +88,11 @@ fn all_zero(b: &[u8]) -> bool {
 /// generation. The cheap checks run first so scanning megabytes of zeros or garbage is fast.
 pub fn resync(buf: &[u8], bad_at: usize, generation: u32, next_seq: u64) -> Option<usize> {
     let mut p = bad_at.checked_add(1)?;
-    while p < buf.len() {
+    // A frame has a non-zero type byte at +6: no candidate starts in the zero-filled
+    // (preallocated) end of the file, so do not walk it byte by byte.
+    let last_nonzero = buf.iter().rposition(|&b| b != 0)?;
+    let limit = last_nonzero.saturating_sub(6).saturating_add(1).min(buf.len());
+    while p < limit {
         let rest = buf.get(p..)?;
         if let Some((len, typ, seq)) = format::peek(rest) {
             let max_skipped = ((p - bad_at) / FRAME_HEADER_LEN + 1) as u64;
