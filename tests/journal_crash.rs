@@ -99,7 +99,10 @@ fn write_journal(path: &Path, recs: &[Record], commit_every: usize) -> (Vec<u8>,
     drop(j);
     let mut b = std::fs::read(path).unwrap();
     assert!(b.len() >= len);
-    assert!(b[len..].iter().all(|&x| x == 0), "preallocated tail is zero");
+    assert!(
+        b[len..].iter().all(|&x| x == 0),
+        "preallocated tail is zero"
+    );
     b.truncate(len);
     (b, ends)
 }
@@ -192,7 +195,9 @@ fn seeded_bit_flips_lose_exactly_the_flipped_record() {
         let got: Vec<Record> = got.into_iter().map(|(_, _, r)| r).collect();
         assert_eq!(got, want, "flip at {at} (record {k})");
         if k + 1 == recs.len() {
-            assert!(matches!(info.tail, Tail::Truncated { offset, .. } if offset == ends[k] as u64));
+            assert!(
+                matches!(info.tail, Tail::Truncated { offset, .. } if offset == ends[k] as u64)
+            );
         } else {
             assert_eq!(info.corrupt.len(), 1);
             assert_eq!(info.corrupt[0].0, ends[k] as u64);
@@ -263,7 +268,10 @@ fn stale_generation_pages_are_never_accepted() {
     let d = TempDir::new("stale");
     let mut rng = Rng(99);
     let (old, new, tail) = two_generations(&d, &mut rng);
-    assert!(old.len() > new.len(), "old generation file is the larger one");
+    assert!(
+        old.len() > new.len(),
+        "old generation file is the larger one"
+    );
     let all = decoded(&new);
     assert_eq!(&all[all.len() - tail.len()..], &tail[..]);
     // The new file's bytes followed by the old file's bytes at the same offsets (recycled

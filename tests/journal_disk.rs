@@ -56,7 +56,11 @@ struct Tmpfs {
 impl Tmpfs {
     fn mount(size: &str) -> Tmpfs {
         let dir = TempDir::new("mnt");
-        run("mount", &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"], &dir.0);
+        run(
+            "mount",
+            &["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"],
+            &dir.0,
+        );
         Tmpfs { dir }
     }
     fn path(&self) -> &Path {
@@ -116,7 +120,9 @@ fn opts(force_write_path: bool) -> Options {
 
 fn commit_until_full(j: &mut Journal, limit: u32) -> (u32, Error) {
     for i in 0..limit {
-        let r = j.append(&Record::LeaseUpsert(lease(i))).and_then(|()| j.commit());
+        let r = j
+            .append(&Record::LeaseUpsert(lease(i)))
+            .and_then(|()| j.commit());
         if let Err(e) = r {
             return (i, e);
         }
@@ -183,7 +189,9 @@ fn read_only_filesystem() {
         j.commit().unwrap();
     }
     fs.remount("ro");
-    let err = Journal::open(&p, opts(false), 0).err().expect("ro open fails");
+    let err = Journal::open(&p, opts(false), 0)
+        .err()
+        .expect("ro open fails");
     assert_eq!(
         err.to_string(),
         format!(
@@ -192,8 +200,14 @@ fn read_only_filesystem() {
         )
     );
     let q = fs.path().join("new.journal");
-    let err = Journal::open(&q, opts(false), 0).err().expect("ro create fails");
-    assert!(err.to_string().contains("cannot create: Read-only file system"), "{err}");
+    let err = Journal::open(&q, opts(false), 0)
+        .err()
+        .expect("ro create fails");
+    assert!(
+        err.to_string()
+            .contains("cannot create: Read-only file system"),
+        "{err}"
+    );
     // The leases are still readable for inspection, untouched.
     assert_eq!(read_leases(&p).unwrap().leases.len(), 50);
     fs.remount("rw");
@@ -215,7 +229,7 @@ fn missing_directory() {
         )
     );
     assert!(!p.parent().unwrap().exists(), "directories are not created");
-    let err = read_leases(&p).err().expect("fails");
+    let err = read_leases(&p).expect_err("fails");
     assert!(err.to_string().contains("No such file or directory"));
 }
 
@@ -282,8 +296,13 @@ fn backup_to_unusable_directory() {
     let p = d.0.join("leases.journal");
     let (mut j, _) = Journal::open(&p, opts(false), 0).unwrap();
     j.append(&Record::LeaseUpsert(lease(1))).unwrap();
-    let err = j.backup(&d.0.join("nope"), 1_700_000_000).err().expect("fails");
-    assert!(err.to_string().contains("No such file or directory"), "{err}");
+    let err = j
+        .backup(&d.0.join("nope"), 1_700_000_000)
+        .expect_err("fails");
+    assert!(
+        err.to_string().contains("No such file or directory"),
+        "{err}"
+    );
     // The journal itself is unaffected.
     j.commit().unwrap();
 }
@@ -306,7 +325,7 @@ fn second_open_is_locked() {
         )
     );
     // Restore must not replace a journal in use either.
-    let err = duodhcp::journal::restore(&p, &p).err().expect("locked");
+    let err = duodhcp::journal::restore(&p, &p).expect_err("locked");
     assert!(matches!(err, Error::Locked { .. }), "{err:?}");
     // Read-only inspection needs no lock.
     assert_eq!(read_leases(&p).unwrap().leases.len(), 1);

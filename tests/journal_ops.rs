@@ -160,7 +160,7 @@ fn oversize_record_is_refused_without_damage() {
     let (mut j, _) = Journal::open(&p, Options::default(), NOW).unwrap();
     let mut l = lease(1, 0, BindingState::Active);
     l.client_id = vec![7; 70_000];
-    let err = j.append(&Record::LeaseUpsert(l)).err().expect("too big");
+    let err = j.append(&Record::LeaseUpsert(l)).expect_err("too big");
     assert!(matches!(err, Error::Encode { .. }));
     assert!(err.to_string().starts_with("journal: cannot encode record"));
     j.append(&Record::LeaseUpsert(lease(2, 0, BindingState::Active)))
@@ -295,7 +295,7 @@ fn backup_restore_round_trip_and_rotation() {
     let badp = d.file("bad.journal");
     std::fs::write(&badp, &bad).unwrap();
     let before = std::fs::read(&p).unwrap();
-    let err = restore(&badp, &p).err().expect("refused");
+    let err = restore(&badp, &p).expect_err("refused");
     assert!(matches!(err, Error::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("corrupt at offset"), "{err}");
     assert_eq!(std::fs::read(&p).unwrap(), before);

@@ -183,10 +183,7 @@ mod tests {
     #[test]
     fn json_escapes() {
         let j = to_json(&[lease()]);
-        assert!(
-            j.contains(r#""hostname":"a\"b\\c\n\u0001�""#),
-            "{j}"
-        );
+        assert!(j.contains(r#""hostname":"a\"b\\c\n\u0001�""#), "{j}");
         assert!(j.contains(r#""client_id":"01:aa:bb","hwaddr":"aa:bb:cc:00:01:02","htype":1"#));
         assert!(j.contains(r#""start":1704164645,"end":1704168245,"cltt":0"#));
         assert_eq!(to_json(&[]), "[]\n");

@@ -178,8 +178,7 @@ impl Journal {
                 }
                 file.write_all_at(&format::encode_header(h), 0)
                     .map_err(|e| io_err("write", &path_str, e))?;
-                file.sync_all()
-                    .map_err(|e| io_err("sync", &path_str, e))?;
+                file.sync_all().map_err(|e| io_err("sync", &path_str, e))?;
                 if created {
                     storage::sync_dir(path)?;
                 }
@@ -193,8 +192,7 @@ impl Journal {
                     // Before any map exists: never truncate a mapped region (rule 9).
                     file.set_len(info.valid_len)
                         .map_err(|e| io_err("truncate", &path_str, e))?;
-                    file.sync_all()
-                        .map_err(|e| io_err("sync", &path_str, e))?;
+                    file.sync_all().map_err(|e| io_err("sync", &path_str, e))?;
                 }
                 (h.generation, info.last_seq.wrapping_add(1), info.valid_len)
             }
@@ -313,7 +311,11 @@ impl Journal {
         let installed = compact::install(&self.path, &image, true);
         let file = match installed {
             Ok(Some(f)) => f,
-            Ok(None) => return Err(Error::Encode { reason: "internal: no file" }),
+            Ok(None) => {
+                return Err(Error::Encode {
+                    reason: "internal: no file",
+                })
+            }
             Err(e) => {
                 // The rename may have happened (only the directory sync failed): then the
                 // path is the new file and we must switch to it; check by reading it back.
@@ -361,8 +363,7 @@ impl Journal {
         let (replay, _) = recover::replay(&bytes, CorruptionPolicy::Skip)?;
         drop(bytes);
         let leases: Vec<&Lease> = replay.leases.iter().collect();
-        let (image, _) =
-            compact::build_image(self.generation, 1, now, &leases, &replay.failover)?;
+        let (image, _) = compact::build_image(self.generation, 1, now, &leases, &replay.failover)?;
         let target = dir.join(compact::backup_name(now));
         compact::install(&target, &image, false)?;
         self.bytes_written += image.len() as u64;
@@ -435,7 +436,11 @@ pub fn restore(backup: &Path, journal: &Path) -> Result<u64, Error> {
     // Re-encode under a generation above both files', so no stale block of the replaced
     // journal can ever pass a CRC check in the new one.
     let cur_gen = current.as_ref().and_then(compact::current_generation);
-    let generation = h.generation.max(cur_gen.unwrap_or(0)).wrapping_add(1).max(1);
+    let generation = h
+        .generation
+        .max(cur_gen.unwrap_or(0))
+        .wrapping_add(1)
+        .max(1);
     let leases: Vec<&Lease> = replay.leases.iter().collect();
     let now = bytes_checkpoint_time(&bytes, h.generation);
     let (image, _) = compact::build_image(generation, 1, now, &leases, &replay.failover)?;

@@ -91,7 +91,10 @@ pub fn resync(buf: &[u8], bad_at: usize, generation: u32, next_seq: u64) -> Opti
     // A frame has a non-zero type byte at +6: no candidate starts in the zero-filled
     // (preallocated) end of the file, so do not walk it byte by byte.
     let last_nonzero = buf.iter().rposition(|&b| b != 0)?;
-    let limit = last_nonzero.saturating_sub(6).saturating_add(1).min(buf.len());
+    let limit = last_nonzero
+        .saturating_sub(6)
+        .saturating_add(1)
+        .min(buf.len());
     while p < limit {
         let rest = buf.get(p..)?;
         if let Some((len, typ, seq)) = format::peek(rest) {
@@ -141,11 +144,7 @@ pub fn scan_with<'a>(
     let mut tail = Tail::Clean;
     // Offset just past the last valid frame; the append position.
     let mut valid_len = pos;
-    loop {
-        let Some(rest) = buf.get(pos..) else { break };
-        if rest.is_empty() {
-            break;
-        }
+    while let Some(rest) = buf.get(pos..).filter(|r| !r.is_empty()) {
         let bad: &'static str = match format::decode_frame(rest, gen) {
             Ok(f) if f.seq < next_seq => "record sequence went backwards",
             Ok(f) => {
@@ -208,13 +207,15 @@ pub fn scan_with<'a>(
     })
 }
 
+/// One scanned record: (offset, sequence, record).
+pub type Scanned = (u64, u64, Record);
+
 /// Owned scan result (tests and tools): every valid record with its offset and sequence.
-pub fn scan(
-    buf: &[u8],
-    policy: CorruptionPolicy,
-) -> Result<(Vec<(u64, u64, Record)>, ScanInfo), ScanError> {
+pub fn scan(buf: &[u8], policy: CorruptionPolicy) -> Result<(Vec<Scanned>, ScanInfo), ScanError> {
     let mut out = Vec::new();
-    let info = scan_with(buf, policy, |off, seq, v| out.push((off, seq, v.to_record())))?;
+    let info = scan_with(buf, policy, |off, seq, v| {
+        out.push((off, seq, v.to_record()))
+    })?;
     Ok((out, info))
 }
 
