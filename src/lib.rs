@@ -10,6 +10,7 @@
 pub mod config;
 pub mod dhcp;
 pub mod events;
+pub mod failover;
 pub mod journal;
 pub mod lease;
 pub mod reactor;
