@@ -455,20 +455,18 @@ impl Partner {
         self.partner_stos = m.u32(code::START_TIME_OF_STATE).map_or(0, Secs::from);
         self.partner_last_up = secs(self.now);
         let from_startup = self.state == ServerState::Startup;
-        if from_startup {
-            // ISC leaves STARTUP on the first partner STATE, into the saved state.
-            self.set_state(self.prev);
-            self.stos = self.prev_stos;
-        }
-        self.react(p, startup, from_startup);
-    }
-
-    fn react(&mut self, p: ServerState, startup: bool, from_startup: bool) {
-        let r = on_partner_state(self.state, p, startup, from_startup);
+        // ISC leaves STARTUP on the first partner STATE, into the saved state, and applies
+        // the table from there. Only the final state is announced: a passing NORMAL would
+        // look like a conflict to a PARTNER-DOWN partner.
+        let me = if from_startup { self.prev } else { self.state };
+        let r = on_partner_state(me, p, startup, from_startup);
         if r.invalid {
             self.invalid_transition(r.next);
         } else {
             self.set_state(r.next);
+        }
+        if from_startup && self.state == self.prev {
+            self.stos = self.prev_stos;
         }
         match r.action {
             Action::UpdReqAll => self.send_update_request(true),
