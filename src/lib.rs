@@ -11,6 +11,7 @@ pub mod config;
 pub mod control;
 pub mod dhcp;
 pub mod events;
+pub mod failover;
 pub mod journal;
 pub mod lease;
 pub mod reactor;

@@ -10,6 +10,7 @@
 
 pub mod cursor;
 pub mod dhcpv4;
+pub mod failover;
 
 use std::fmt;
 
