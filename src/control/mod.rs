@@ -4,6 +4,7 @@
 //! the Unix socket and calls `execute`.
 
 use crate::dhcp::Server;
+use crate::journal::Record;
 use crate::time::Millis;
 
 /// Requests are short; a longer line is refused before it is parsed.
@@ -49,8 +50,9 @@ pub fn parse(line: &str) -> Result<Command, String> {
     Ok(c)
 }
 
-/// Run a command; returns the whole response text.
-pub fn execute(cmd: &Command, server: &mut Server, now: Millis) -> String {
+/// Run a command; returns the whole response text and the journal records it produced.
+pub fn execute(cmd: &Command, server: &mut Server, now: Millis) -> (String, Vec<Record>) {
+    let mut records = Vec::new();
     let (code, body) = match cmd {
         Command::Stats => {
             let s = server.stats;
@@ -76,12 +78,15 @@ pub fn execute(cmd: &Command, server: &mut Server, now: Millis) -> String {
             None => (NOT_FOUND, "no failover relationship configured\n".into()),
         },
         Command::PartnerDown(name) => match server.force_partner_down(name, now) {
-            Ok(()) => (OK, format!("{name}: partner-down\n")),
+            Ok(r) => {
+                records = r;
+                (OK, format!("{name}: partner-down requested\n"))
+            }
             Err(e) => (NOT_FOUND, format!("{e}\n")),
         },
     };
     let head = if code == OK { "ok" } else { "error" };
-    format!("{code} {head}\n{body}\n")
+    (format!("{code} {head}\n{body}\n"), records)
 }
 
 /// Response for a line that did not parse.

@@ -3,6 +3,7 @@
 //! the journal records that must be durable before it leaves. It never touches a socket, a file
 //! or the clock; the reactor does.
 
+pub mod failover;
 pub mod reply;
 
 use std::cmp::Reverse;
@@ -125,6 +126,9 @@ pub struct Server {
     /// (deadline, address): offer-hold ends and lease ends, checked lazily against state.
     timers: BinaryHeap<Reverse<(Millis, Ipv4Addr)>>,
     unknown_seen: [u64; 4],
+    /// Failover relationships and, per scope, the relationship it belongs to.
+    rels: Vec<failover::FoRel>,
+    scope_rel: Vec<Option<usize>>,
     pub stats: Stats,
 }
 
@@ -139,25 +143,66 @@ impl Server {
             hold_of: HashMap::new(),
             timers: BinaryHeap::new(),
             unknown_seen: [0; 4],
+            rels: Vec::new(),
+            scope_rel: Vec::new(),
             stats: Stats::default(),
         };
         for l in leases {
             s.leases.upsert(l);
         }
         s.mark_pools(now);
+        s.build_failover(&[], now);
         s
     }
 
+    /// Resume the failover relationships from their journaled states (after `new`).
+    pub fn resume_failover(&mut self, saved: &[crate::journal::FailoverStateRec], now: Millis) {
+        self.build_failover(saved, now);
+    }
+
     /// Swap in a new validated config, keeping every lease and offer hold.
-    pub fn reconfigure(&mut self, cfg: Config, now: Millis) {
+    pub fn reconfigure(&mut self, mut cfg: Config, now: Millis) {
+        if cfg.relationships != self.cfg.relationships {
+            log::warn!("reload: failover relationship changes take effect at the next restart");
+            cfg.relationships = self.cfg.relationships.clone();
+        }
         self.scopes = cfg.scopes.iter().map(ScopeState::new).collect();
         self.cfg = cfg;
         self.mark_pools(now);
+        // Scope indexes may have moved: re-point the relationships, keeping their state.
+        self.scope_rel = vec![None; self.cfg.scopes.len()];
+        for (ri, rel) in self.rels.iter_mut().enumerate() {
+            rel.scopes = rel
+                .cfg
+                .scopes
+                .iter()
+                .filter_map(|n| self.cfg.scopes.iter().position(|s| &s.name == n))
+                .collect();
+            for &si in &rel.scopes {
+                if let Some(slot) = self.scope_rel.get_mut(si) {
+                    *slot = Some(ri);
+                }
+            }
+        }
+        for ri in 0..self.rels.len() {
+            self.sync_owner(ri, now);
+        }
     }
 
     fn mark_pools(&mut self, now: Millis) {
         let now_s = secs(now);
         let mut taken = Vec::new();
+        let backups: Vec<Ipv4Addr> = self
+            .leases
+            .iter()
+            .filter(|l| l.state == BindingState::Backup)
+            .map(|l| l.addr)
+            .collect();
+        for a in backups {
+            if let Some(st) = self.scope_of(a).and_then(|si| self.scopes.get_mut(si)) {
+                st.pool.set_backup(a, true);
+            }
+        }
         for l in self.leases.iter() {
             if holds_address(l, now_s) {
                 taken.push(l.addr);
@@ -184,13 +229,15 @@ impl Server {
     }
 
     /// Earliest instant `on_timeout` has work to do.
-    pub fn poll_at(&self) -> Option<Millis> {
-        self.timers.peek().map(|Reverse((t, _))| *t)
+    pub fn poll_at(&self, now: Millis) -> Option<Millis> {
+        let t = self.timers.peek().map(|Reverse((t, _))| *t);
+        [t, self.fo_poll_at(now)].into_iter().flatten().min()
     }
 
     /// Expire offer holds and leases whose time has come. Expiry is not journaled: on
     /// recovery an ACTIVE lease whose end has passed is free anyway, which saves flash writes.
-    pub fn on_timeout(&mut self, now: Millis) {
+    pub fn on_timeout(&mut self, now: Millis) -> Vec<Record> {
+        let records = self.fo_on_timeout(now);
         let now_s = secs(now);
         while let Some(Reverse((t, a))) = self.timers.peek().copied() {
             if t > now {
@@ -209,17 +256,29 @@ impl Server {
             }
             let lease_holds = self.leases.get(a).is_some_and(|l| holds_address(l, now_s));
             if !lease_holds && !self.holds.contains_key(&a) {
+                let in_failover = self
+                    .scope_of(a)
+                    .and_then(|si| self.rel_of_scope(si))
+                    .is_some();
                 if let Some(l) = self.leases.get(a) {
                     if l.state == BindingState::Active {
                         let mut l = l.clone();
                         l.state = BindingState::Expired;
                         debug!("lease {} of {} expired", l.addr, hex_colon(&l.chaddr));
+                        if in_failover {
+                            // Back to the pool only once the partner has acknowledged the
+                            // expiry (draft-12 §5.11); see `fo_acked`.
+                            self.fo_lease_changed(&l, now);
+                            self.leases.upsert(l);
+                            continue;
+                        }
                         self.leases.upsert(l);
                     }
                 }
                 self.pool_give_back(a);
             }
         }
+        records
     }
 
     fn scope_of(&self, a: Ipv4Addr) -> Option<usize> {
@@ -265,16 +324,6 @@ impl Server {
         }
     }
 
-    /// Operator view of the failover relationships, `None` when there are none.
-    pub fn failover_status(&self, _now: Millis) -> Option<String> {
-        None
-    }
-
-    /// Operator command: declare the partner of relationship `name` down.
-    pub fn force_partner_down(&mut self, name: &str, _now: Millis) -> Result<(), String> {
-        Err(format!("no failover relationship named {name}"))
-    }
-
     /// Record a packet that failed to decode (the reactor calls this; the core never sees it).
     pub fn note_malformed(&mut self) {
         self.stats.received += 1;
@@ -301,7 +350,14 @@ impl Server {
             return self.drop_("no client identity");
         }
         let sid = self.server_id(si, ing);
-        match req.message_type() {
+        let kind = req.message_type();
+        let key = failover::hash_key(client.client_id, client.chaddr);
+        if let Err(why) = self.fo_may_serve(si, kind == Some(MessageType::Discover), key, req.secs)
+        {
+            // Draft-12 §9.2: a server that does not answer records nothing from the packet.
+            return self.drop_(why);
+        }
+        match kind {
             None if req.has_cookie || req.options.is_empty() => {
                 self.bootp(now, ing, req, si, &client, sid)
             }
@@ -521,7 +577,7 @@ impl Server {
         };
         self.hold(now, si, a, &c.key);
         self.stats.offers += 1;
-        let lt = self.lease_time(si, req);
+        let (lt, _) = self.fo_lease_time(si, self.lease_time(si, req), a, &c.key, now);
         let reply = self.build(MessageType::Offer, req, si, a, Some(lt), sid, c);
         info!(
             "{}({}) {} {}",
@@ -627,8 +683,12 @@ impl Server {
                 "address not available to this client",
             );
         }
-        let lt = self.lease_time(si, req);
-        let records = self.bind(now, si, a, c, req, lt);
+        let desired = self.lease_time(si, req);
+        let records = self.bind(now, si, a, c, req, desired);
+        // The time actually granted (MCLT may have shortened it).
+        let lt = self.leases.get(a).map_or(desired, |l| {
+            u32::try_from(l.end.saturating_sub(l.start)).unwrap_or(u32::MAX)
+        });
         self.stats.acks += 1;
         let reply = self.build(MessageType::Ack, req, si, a, Some(lt), sid, c);
         info!(
@@ -696,15 +756,25 @@ impl Server {
         l.htype = c.htype;
         l.chaddr = c.chaddr.to_vec();
         l.hostname = req.hostname().map(<[u8]>::to_vec).unwrap_or_default();
+        let (given, pet) = self.fo_lease_time(si, lt, a, &c.key, now);
         l.start = now_s;
-        l.end = if lt == u32::MAX {
+        l.end = if given == u32::MAX {
             INFINITE
         } else {
-            now_s + u64::from(lt)
+            now_s + u64::from(given)
         };
         l.cltt = now_s;
+        if pet > 0 {
+            l.sent_end = pet;
+        }
         self.timers.push(Reverse((l.end.saturating_mul(1000), a)));
         self.pool_take(si, a);
+        for r in &records {
+            if let Record::LeaseUpsert(old) = r {
+                self.fo_lease_changed(old, now);
+            }
+        }
+        self.fo_lease_changed(&l, now);
         records.push(Record::LeaseUpsert(l.clone()));
         self.leases.upsert(l);
         records
@@ -807,6 +877,7 @@ impl Server {
             c.mac()
         );
         let rec = Record::LeaseUpsert(l.clone());
+        self.fo_lease_changed(&l, now);
         self.leases.upsert(l);
         Outcome {
             reply: None,
@@ -848,8 +919,17 @@ impl Server {
             c.mac()
         );
         let rec = Record::LeaseUpsert(l.clone());
+        let in_failover = self
+            .scope_of(a)
+            .and_then(|si| self.rel_of_scope(si))
+            .is_some();
+        self.fo_lease_changed(&l, now);
         self.leases.upsert(l);
-        self.pool_give_back(a);
+        if !in_failover {
+            // With a partner the address returns to the pool when the partner acknowledges
+            // the release (draft-12 §5.11, `fo_acked`).
+            self.pool_give_back(a);
+        }
         Outcome {
             reply: None,
             records: vec![rec],

@@ -361,7 +361,7 @@ fn lease_expires_and_address_returns_to_pool() {
         .handle(T0, &ingress(true), &packet(9, MessageType::Discover, &[]))
         .reply
         .is_none());
-    let t = s.poll_at().unwrap();
+    let t = s.poll_at(T0).unwrap();
     assert!(t <= T0 + 3_600_000);
     s.on_timeout(T0 + 3_600_000);
     let o = s.handle(

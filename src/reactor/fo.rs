@@ -54,7 +54,15 @@ pub enum ReadResult {
 
 impl Link {
     pub fn new(local: SocketAddrV4, peer: SocketAddrV4, connects_out: bool) -> Link {
-        Link { local, peer, connects_out, listener: None, conn: None, reconnect_at: Some(0), backoff: BACKOFF_MIN_MS }
+        Link {
+            local,
+            peer,
+            connects_out,
+            listener: None,
+            conn: None,
+            reconnect_at: Some(0),
+            backoff: BACKOFF_MIN_MS,
+        }
     }
 
     pub fn listen(&mut self, registry: &Registry, token: Token) -> io::Result<()> {
@@ -89,7 +97,9 @@ impl Link {
 
     /// Accept pending connections; returns true when one became the live connection.
     pub fn accept(&mut self, registry: &Registry, token: impl FnOnce() -> Token) -> bool {
-        let Some((l, _)) = self.listener.as_ref() else { return false };
+        let Some((l, _)) = self.listener.as_ref() else {
+            return false;
+        };
         let mut adopted = false;
         let mut token = Some(token);
         loop {
@@ -107,7 +117,9 @@ impl Link {
                         let _ = s.shutdown(Shutdown::Both);
                         continue;
                     }
-                    let Some(t) = token.take().map(|f| f()) else { continue };
+                    let Some(t) = token.take().map(|f| f()) else {
+                        continue;
+                    };
                     let _ = s.set_nodelay(true);
                     if registry.register(&mut s, t, Interest::READABLE).is_err() {
                         continue;
@@ -147,7 +159,15 @@ impl Link {
 
 impl Conn {
     fn new(stream: TcpStream, token: Token, connecting: bool) -> Conn {
-        Conn { stream, token, connecting, deframer: Deframer::new(), out: Vec::new(), out_pos: 0, writable_registered: connecting }
+        Conn {
+            stream,
+            token,
+            connecting,
+            deframer: Deframer::new(),
+            out: Vec::new(),
+            out_pos: 0,
+            writable_registered: connecting,
+        }
     }
 
     /// For an outbound connect: did it complete? Err = it failed.
@@ -160,7 +180,12 @@ impl Conn {
                 self.connecting = false;
                 Ok(true)
             }
-            Err(e) if e.kind() == io::ErrorKind::NotConnected || e.raw_os_error() == Some(libc::EINPROGRESS) => Ok(false),
+            Err(e)
+                if e.kind() == io::ErrorKind::NotConnected
+                    || e.raw_os_error() == Some(libc::EINPROGRESS) =>
+            {
+                Ok(false)
+            }
             Err(e) => Err(e),
         }
     }
@@ -174,13 +199,9 @@ impl Conn {
                 Ok(0) => return ReadResult::Closed("partner closed the connection".into()),
                 Ok(n) => {
                     let Some(chunk) = buf.get(..n) else { break };
-                    self.deframer.push(chunk);
-                    loop {
-                        match self.deframer.next_message() {
-                            Ok(Some(m)) => msgs.push(m),
-                            Ok(None) => break,
-                            Err(e) => return ReadResult::Closed(format!("bad framing: {e}")),
-                        }
+                    match self.deframer.feed(chunk) {
+                        Ok(m) => msgs.extend(m),
+                        Err(e) => return ReadResult::Closed(format!("bad framing: {e}")),
                     }
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
@@ -203,9 +224,16 @@ impl Conn {
     /// Write as much as the socket takes; keeps WRITABLE interest only while output remains.
     pub fn write(&mut self, registry: &Registry) -> io::Result<()> {
         while self.out_pos < self.out.len() {
-            let Some(pending) = self.out.get(self.out_pos..) else { break };
+            let Some(pending) = self.out.get(self.out_pos..) else {
+                break;
+            };
             match self.stream.write(pending) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::WriteZero, "partner stopped reading")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "partner stopped reading",
+                    ))
+                }
                 Ok(n) => self.out_pos += n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -218,7 +246,11 @@ impl Conn {
         }
         let want = self.out_pos < self.out.len() || self.connecting;
         if want != self.writable_registered {
-            let interest = if want { Interest::READABLE | Interest::WRITABLE } else { Interest::READABLE };
+            let interest = if want {
+                Interest::READABLE | Interest::WRITABLE
+            } else {
+                Interest::READABLE
+            };
             registry.reregister(&mut self.stream, self.token, interest)?;
             self.writable_registered = want;
         }

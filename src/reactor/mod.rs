@@ -8,6 +8,7 @@
 //! depended on those records; run due timers.
 
 pub mod control;
+pub mod fo;
 
 pub mod iface;
 pub mod signal;
@@ -52,6 +53,9 @@ enum Source {
     Signal,
     CtlListener,
     CtlClient(Box<control::Client>),
+    /// Failover listener / connection of relationship N.
+    FoListener(usize),
+    FoConn(usize),
 }
 
 struct Iface {
@@ -94,6 +98,8 @@ pub struct Reactor {
     out: Vec<u8>,
     stop: bool,
     ctl: Option<mio::net::UnixListener>,
+    /// Failover TCP, one link per relationship (same index as in the server).
+    links: Vec<fo::Link>,
 }
 
 /// Exit status for the process (sysexits: 74 I/O, 78 config).
@@ -146,6 +152,7 @@ impl Reactor {
                 "write+sync"
             }
         );
+        let replay_failover = replay.failover;
         let server = Server::new(cfg, replay.leases, now);
         let poll = Poll::new().map_err(|e| Exit::Io(format!("poll: {e}")))?;
         let mut signals = signal::SignalPipe::install(&[
@@ -174,7 +181,10 @@ impl Reactor {
             out: Vec::with_capacity(1500),
             stop: false,
             ctl: None,
+            links: Vec::new(),
         };
+        r.server.resume_failover(&replay_failover, now);
+        r.open_failover();
         r.open_control();
         r.sync_interfaces();
         r.timers
@@ -303,9 +313,16 @@ impl Reactor {
         let mut ready: Vec<usize> = Vec::new();
         while !self.stop {
             let now = now_ms();
+            let reconnect = self
+                .links
+                .iter()
+                .filter(|l| l.conn.is_none() && l.connects_out)
+                .filter_map(|l| l.reconnect_at)
+                .min();
             let deadline = [
-                self.server.poll_at(),
+                self.server.poll_at(now),
                 self.timers.peek().map(|Reverse((t, _))| *t),
+                reconnect,
             ]
             .into_iter()
             .flatten()
@@ -324,6 +341,14 @@ impl Reactor {
                     Some(Source::Signal) => self.on_signals(),
                     Some(Source::CtlListener) => self.accept_control(),
                     Some(Source::CtlClient(_)) => self.serve_control(e.token()),
+                    Some(Source::FoListener(r)) => {
+                        let r = *r;
+                        self.fo_accept(r);
+                    }
+                    Some(Source::FoConn(r)) => {
+                        let r = *r;
+                        self.fo_io(r);
+                    }
                     None => debug!("stale token {:?}", e.token()),
                 }
             }
@@ -335,8 +360,11 @@ impl Reactor {
                 self.flush();
             }
             let now = now_ms();
-            self.server.on_timeout(now);
+            let records = self.server.on_timeout(now);
+            self.append(&records);
             self.run_timers(now);
+            self.fo_reconnect(now);
+            self.flush();
         }
         self.flush();
         let s = self.server.stats;
@@ -437,6 +465,175 @@ impl Reactor {
             }
             self.send(p.iface, &p.reply);
         }
+        for r in 0..self.links.len() {
+            self.fo_pump(r, ok);
+        }
+    }
+
+    /// Journal records produced outside a DHCP exchange (failover, timers, operator).
+    fn append(&mut self, records: &[crate::journal::Record]) {
+        for r in records {
+            if let Err(e) = self.journal.append(r) {
+                events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
+                return;
+            }
+        }
+    }
+
+    fn open_failover(&mut self) {
+        for ri in 0..self.server.fo_count() {
+            let Some(rc) = self.server.fo_config(ri) else {
+                continue;
+            };
+            let local = SocketAddrV4::new(rc.address, rc.port);
+            let peer = SocketAddrV4::new(rc.peer_address, rc.peer_port);
+            let primary = rc.role == crate::config::FoRole::Primary;
+            let name = rc.name.clone();
+            let mut link = fo::Link::new(local, peer, primary);
+            let t = Token(self.sources.insert(Source::FoListener(ri)));
+            if let Err(e) = link.listen(self.poll.registry(), t) {
+                self.sources.remove(t.0);
+                // The primary still connects out; a secondary without a listener waits in vain.
+                events::emit(
+                    Level::Error,
+                    ev::EVENT_SERVER_INIT_SOCK_FAILED,
+                    &[&format!("failover {name}: listen on {local}: {e}")],
+                );
+            } else {
+                info!("failover {name}: listening on {local}, partner {peer}");
+            }
+            self.links.push(link);
+        }
+    }
+
+    fn fo_accept(&mut self, r: usize) {
+        let Some(link) = self.links.get_mut(r) else {
+            return;
+        };
+        let sources = &mut self.sources;
+        if link.accept(self.poll.registry(), || {
+            Token(sources.insert(Source::FoConn(r)))
+        }) {
+            let records = self.server.fo_connected(r, now_ms());
+            self.append(&records);
+        }
+    }
+
+    fn fo_reconnect(&mut self, now: Millis) {
+        for r in 0..self.links.len() {
+            let due = self.links.get(r).is_some_and(|l| {
+                l.connects_out && l.conn.is_none() && l.reconnect_at.is_some_and(|t| t <= now)
+            });
+            if !due {
+                continue;
+            }
+            let t = Token(self.sources.insert(Source::FoConn(r)));
+            let Some(link) = self.links.get_mut(r) else {
+                continue;
+            };
+            if let Err(e) = link.connect(self.poll.registry(), t) {
+                debug!("failover: connect to {}: {e}", link.peer);
+                self.sources.remove(t.0);
+                link.reconnect_at = Some(now + 5_000);
+            } else {
+                link.reconnect_at = None;
+            }
+        }
+    }
+
+    /// Readiness on a failover connection: finish a connect, read whole messages.
+    fn fo_io(&mut self, r: usize) {
+        let now = now_ms();
+        let Some(conn) = self.links.get_mut(r).and_then(|l| l.conn.as_mut()) else {
+            return;
+        };
+        if conn.connecting {
+            match conn.finish_connect() {
+                Ok(false) => return,
+                Ok(true) => {
+                    if let Some(l) = self.links.get(r) {
+                        info!("failover: connected to partner {}", l.peer);
+                    }
+                    let records = self.server.fo_connected(r, now);
+                    self.append(&records);
+                }
+                Err(e) => {
+                    debug!("failover: connect failed: {e}");
+                    self.fo_drop(r, now, None);
+                    return;
+                }
+            }
+        }
+        let Some(conn) = self.links.get_mut(r).and_then(|l| l.conn.as_mut()) else {
+            return;
+        };
+        match conn.read() {
+            fo::ReadResult::Messages(msgs) => {
+                for m in msgs {
+                    let records = self.server.fo_receive(r, now, &m);
+                    self.append(&records);
+                }
+            }
+            fo::ReadResult::Closed(why) => self.fo_drop(r, now, Some(why)),
+        }
+    }
+
+    /// Drop relationship `r`'s connection and tell the core.
+    fn fo_drop(&mut self, r: usize, now: Millis, why: Option<String>) {
+        let Some(link) = self.links.get_mut(r) else {
+            return;
+        };
+        if let Some(t) = link.close(self.poll.registry(), now) {
+            self.sources.try_remove(t.0);
+        }
+        if let Some(why) = why {
+            info!("failover: connection to {} closed: {why}", link.peer);
+        }
+        let records = self.server.fo_disconnected(r, now);
+        self.append(&records);
+    }
+
+    /// After the journal commit: write the core's messages, honour its close requests.
+    fn fo_pump(&mut self, r: usize, committed: bool) {
+        let now = now_ms();
+        let out = self.server.fo_take_output(r);
+        let close = self.server.fo_take_close(r);
+        let Some(link) = self.links.get_mut(r) else {
+            return;
+        };
+        if !committed && !out.is_empty() {
+            // BNDACKs may not leave before their bindings are on disk: drop the link instead;
+            // the partner resends un-acked updates on the next connection.
+            self.fo_drop(r, now, Some("journal commit failed".into()));
+            return;
+        }
+        let mut overflow = false;
+        if let Some(conn) = link.conn.as_mut().filter(|c| !c.connecting) {
+            for m in &out {
+                if !conn.queue(m) {
+                    overflow = true;
+                    break;
+                }
+            }
+            if !overflow {
+                if let Err(e) = conn.write(self.poll.registry()) {
+                    self.fo_drop(r, now, Some(format!("write: {e}")));
+                    return;
+                }
+            }
+        }
+        if overflow {
+            self.fo_drop(
+                r,
+                now,
+                Some(format!(
+                    "partner is not reading (over {} bytes queued)",
+                    fo::OUT_CAP
+                )),
+            );
+        } else if let Some(why) = close {
+            self.fo_drop(r, now, Some(why));
+        }
     }
 
     fn send(&mut self, i: usize, reply: &Reply) {
@@ -524,7 +721,12 @@ impl Reactor {
             control::Input::Lines(lines) => {
                 for line in lines {
                     let resp = match crate::control::parse(&line) {
-                        Ok(cmd) => crate::control::execute(&cmd, &mut self.server, now_ms()),
+                        Ok(cmd) => {
+                            let (text, records) =
+                                crate::control::execute(&cmd, &mut self.server, now_ms());
+                            self.append(&records);
+                            text
+                        }
                         Err(e) => crate::control::error_response(&e),
                     };
                     let Some(Source::CtlClient(c)) = self.sources.get_mut(t.0) else {
