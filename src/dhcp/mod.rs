@@ -151,11 +151,11 @@ impl Server {
             s.leases.upsert(l);
         }
         s.mark_pools(now);
-        s.build_failover(&[], now);
         s
     }
 
-    /// Resume the failover relationships from their journaled states (after `new`).
+    /// Start the failover relationships, resuming their journaled states (after `new`;
+    /// without it the server runs standalone).
     pub fn resume_failover(&mut self, saved: &[crate::journal::FailoverStateRec], now: Millis) {
         self.build_failover(saved, now);
     }
