@@ -20,6 +20,10 @@ use crate::time::{secs, Millis, Secs};
 
 /// Addresses handed to the secondary in one balancing pass (the rest follow on the next).
 const BALANCE_BATCH: usize = 1000;
+/// Pool balancing period (ISC: between min-balance 60 s and max-balance 3600 s); a pass that
+/// moved a full batch comes back sooner.
+const BALANCE_EVERY_MS: Millis = 60_000;
+const BALANCE_AGAIN_MS: Millis = 2_000;
 
 /// One relationship: its config, its state machine and the scopes it covers.
 pub struct FoRel {
@@ -27,6 +31,8 @@ pub struct FoRel {
     pub partner: Partner,
     /// Indexes into the config's scopes.
     pub scopes: Vec<usize>,
+    /// Next pool-balancing pass (primary in NORMAL).
+    next_balance: Millis,
 }
 
 /// The core's settings for a configured relationship.
@@ -81,6 +87,7 @@ impl Server {
                 cfg: r.clone(),
                 partner,
                 scopes,
+                next_balance: now + BALANCE_EVERY_MS,
             });
         }
         for ri in 0..self.rels.len() {
@@ -202,7 +209,13 @@ impl Server {
                     }
                     _ => None,
                 };
-                [r.partner.poll_at(), takeover]
+                let primary_normal =
+                    r.partner.role() == Role::Primary && r.partner.state() == ServerState::Normal;
+                [
+                    r.partner.poll_at(),
+                    takeover,
+                    primary_normal.then_some(r.next_balance),
+                ]
             })
             .flatten()
             .min()
@@ -216,6 +229,18 @@ impl Server {
                 rel.partner.on_timeout(now);
             }
             self.fo_drain(ri, now, Vec::new(), &mut records);
+            if self.rels.get(ri).is_some_and(|r| r.next_balance <= now) {
+                let moved = self.balance(ri, now, &mut records);
+                if let Some(rel) = self.rels.get_mut(ri) {
+                    let full = moved as usize >= BALANCE_BATCH;
+                    rel.next_balance = now
+                        + if full {
+                            BALANCE_AGAIN_MS
+                        } else {
+                            BALANCE_EVERY_MS
+                        };
+                }
+            }
         }
         records
     }
