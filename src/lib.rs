@@ -8,6 +8,7 @@
 //!   the clock and signals.
 
 pub mod config;
+pub mod control;
 pub mod dhcp;
 pub mod events;
 pub mod failover;

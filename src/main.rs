@@ -15,6 +15,8 @@ usage:
   duodhcp leases (--journal FILE | -c FILE) [--json]
                                               list the leases of a journal (read-only)
   duodhcp restore --from BACKUP -c FILE       restore the journal from a backup (server stopped)
+  duodhcp ctl [-c FILE | --socket PATH] stats | failover | partner-down NAME
+                                              ask the running server (control socket)
   duodhcp --version | --help
 
 Logging goes to stderr; RUST_LOG=debug for packet detail. Signals: SIGHUP reloads the
@@ -34,6 +36,9 @@ struct Args {
     journal: Option<PathBuf>,
     from: Option<PathBuf>,
     json: bool,
+    socket: Option<PathBuf>,
+    /// Words of a `ctl` command.
+    words: Vec<String>,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -44,13 +49,16 @@ fn parse_args() -> Result<Args, String> {
         journal: None,
         from: None,
         json: false,
+        socket: None,
+        words: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
     let mut first = true;
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
-            "check" | "leases" | "restore" | "run" if first => a.cmd = arg,
+            "check" | "leases" | "restore" | "run" | "ctl" if first => a.cmd = arg,
+            "--socket" => a.socket = Some(value(&arg)?.into()),
             "-c" | "--config" => a.config = Some(value(&arg)?.into()),
             "--pid-file" => a.pid_file = Some(value(&arg)?.into()),
             "--journal" => a.journal = Some(value(&arg)?.into()),
@@ -58,6 +66,7 @@ fn parse_args() -> Result<Args, String> {
             "--json" => a.json = true,
             "-h" | "--help" => a.cmd = "help".into(),
             "-V" | "--version" => a.cmd = "version".into(),
+            other if a.cmd == "ctl" && !other.starts_with('-') => a.words.push(other.to_string()),
             other => return Err(format!("unexpected argument `{other}`")),
         }
         first = false;
@@ -104,6 +113,7 @@ fn main() -> ExitCode {
         },
         "leases" => leases(&args, &config),
         "restore" => restore(&args, &config),
+        "ctl" => ctl(&args, &config),
         _ => run(&args, config),
     }
 }
@@ -133,6 +143,54 @@ fn leases(args: &Args, config: &Path) -> ExitCode {
             eprintln!("duodhcp: {e}");
             ExitCode::from(EX_IOERR)
         }
+    }
+}
+
+/// Send one command line to the control socket and print the answer's body.
+fn ctl(args: &Args, config: &Path) -> ExitCode {
+    use std::io::Read;
+    if args.words.is_empty() {
+        eprintln!("duodhcp: ctl needs a command\n{USAGE}");
+        return ExitCode::from(EX_USAGE);
+    }
+    let path = match &args.socket {
+        Some(p) => p.clone(),
+        None => match load_config(config).map(|c| c.server.control_socket) {
+            Ok(Some(p)) => p.into(),
+            Ok(None) => {
+                eprintln!(
+                    "duodhcp: {} has no control-socket; give --socket PATH",
+                    config.display()
+                );
+                return ExitCode::from(EX_CONFIG);
+            }
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(EX_CONFIG);
+            }
+        },
+    };
+    let mut s = match std::os::unix::net::UnixStream::connect(&path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("duodhcp: control socket {}: {e}", path.display());
+            return ExitCode::from(EX_IOERR);
+        }
+    };
+    let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+    let mut resp = String::new();
+    if let Err(e) = writeln!(s, "{}", args.words.join(" "))
+        .and_then(|_| s.read_to_string(&mut resp).map(|_| ()))
+    {
+        eprintln!("duodhcp: control socket {}: {e}", path.display());
+        return ExitCode::from(EX_IOERR);
+    }
+    let (head, body) = resp.split_once('\n').unwrap_or((resp.as_str(), ""));
+    print!("{}", body.trim_end_matches('\n').to_string() + "\n");
+    if head.starts_with("0 ") {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

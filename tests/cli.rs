@@ -56,3 +56,47 @@ fn usage_errors_exit_64_and_missing_journal_exits_74() {
     assert_eq!(code, 0);
     assert!(out.starts_with("duodhcp "));
 }
+
+#[test]
+fn ctl_talks_to_a_running_server_over_the_control_socket() {
+    let dir = std::env::temp_dir().join(format!("duodhcp-ctl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let sock = dir.join("ctl.sock");
+    let conf = dir.join("c.conf");
+    // No interface: the server serves nothing (event 1041) but still answers its operator.
+    std::fs::write(
+        &conf,
+        format!(
+            "server {{\n    journal {}\n    control-socket {}\n}}\n",
+            dir.join("j").display(),
+            sock.display()
+        ),
+    )
+    .expect("write");
+    let mut srv = Command::new(env!("CARGO_BIN_EXE_duodhcp"))
+        .args(["-c", conf.to_str().expect("utf-8")])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !sock.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let c = conf.to_str().expect("utf-8");
+    let (code, out, err) = duodhcp(&["ctl", "-c", c, "stats"]);
+    let (fcode, fout, _) = duodhcp(&["ctl", "-c", c, "failover"]);
+    let (bcode, _, _) = duodhcp(&["ctl", "-c", c, "partner-down", "nope"]);
+    // SAFETY: kill(2) on the child we spawned and have not reaped.
+    unsafe { libc::kill(srv.id() as i32, libc::SIGTERM) };
+    let status = srv.wait().expect("wait");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("received 0") && out.contains("leases 0"),
+        "{out}"
+    );
+    assert_eq!(fcode, 1);
+    assert!(fout.contains("no failover relationship"), "{fout}");
+    assert_eq!(bcode, 1);
+    assert!(status.success(), "SIGTERM exits 0");
+}

@@ -265,6 +265,16 @@ impl Server {
         }
     }
 
+    /// Operator view of the failover relationships, `None` when there are none.
+    pub fn failover_status(&self, _now: Millis) -> Option<String> {
+        None
+    }
+
+    /// Operator command: declare the partner of relationship `name` down.
+    pub fn force_partner_down(&mut self, name: &str, _now: Millis) -> Result<(), String> {
+        Err(format!("no failover relationship named {name}"))
+    }
+
     /// Record a packet that failed to decode (the reactor calls this; the core never sees it).
     pub fn note_malformed(&mut self) {
         self.stats.received += 1;

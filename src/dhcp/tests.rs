@@ -42,6 +42,7 @@ fn config() -> Config {
             next_server: None,
             line: 1,
         }],
+        relationships: vec![],
     }
 }
 

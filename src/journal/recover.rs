@@ -88,7 +88,14 @@ fn all_zero(b: &[u8]) -> bool {
 /// generation. The cheap checks run first so scanning megabytes of zeros or garbage is fast.
 pub fn resync(buf: &[u8], bad_at: usize, generation: u32, next_seq: u64) -> Option<usize> {
     let mut p = bad_at.checked_add(1)?;
-    while p < buf.len() {
+    // A frame has a non-zero type byte at +6: no candidate starts in the zero-filled
+    // (preallocated) end of the file, so do not walk it byte by byte.
+    let last_nonzero = buf.iter().rposition(|&b| b != 0)?;
+    let limit = last_nonzero
+        .saturating_sub(6)
+        .saturating_add(1)
+        .min(buf.len());
+    while p < limit {
         let rest = buf.get(p..)?;
         if let Some((len, typ, seq)) = format::peek(rest) {
             let max_skipped = ((p - bad_at) / FRAME_HEADER_LEN + 1) as u64;
@@ -137,11 +144,7 @@ pub fn scan_with<'a>(
     let mut tail = Tail::Clean;
     // Offset just past the last valid frame; the append position.
     let mut valid_len = pos;
-    loop {
-        let Some(rest) = buf.get(pos..) else { break };
-        if rest.is_empty() {
-            break;
-        }
+    while let Some(rest) = buf.get(pos..).filter(|r| !r.is_empty()) {
         let bad: &'static str = match format::decode_frame(rest, gen) {
             Ok(f) if f.seq < next_seq => "record sequence went backwards",
             Ok(f) => {
@@ -204,11 +207,11 @@ pub fn scan_with<'a>(
     })
 }
 
+/// One scanned record: (offset, sequence, record).
+pub type Scanned = (u64, u64, Record);
+
 /// Owned scan result (tests and tools): every valid record with its offset and sequence.
-pub fn scan(
-    buf: &[u8],
-    policy: CorruptionPolicy,
-) -> Result<(Vec<(u64, u64, Record)>, ScanInfo), ScanError> {
+pub fn scan(buf: &[u8], policy: CorruptionPolicy) -> Result<(Vec<Scanned>, ScanInfo), ScanError> {
     let mut out = Vec::new();
     let info = scan_with(buf, policy, |off, seq, v| {
         out.push((off, seq, v.to_record()))

@@ -49,6 +49,10 @@ pub trait Storage {
     fn has_pending(&self) -> bool;
     /// Logical length (header + records, committed or not).
     fn len(&self) -> u64;
+    /// Never true for a journal (the header is always there); present for API symmetry.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     fn uses_mmap(&self) -> bool;
     /// A copy of bytes `[0, len())`, including uncommitted ones.
     fn read_all(&self) -> Result<Vec<u8>, Error>;

@@ -7,6 +7,8 @@
 //! commit once (group commit, or per reply in `sync` mode); only then send the replies that
 //! depended on those records; run due timers.
 
+pub mod control;
+
 pub mod iface;
 pub mod signal;
 pub mod udp;
@@ -48,6 +50,8 @@ pub fn now_ms() -> Millis {
 enum Source {
     Dhcp(usize),
     Signal,
+    CtlListener,
+    CtlClient(Box<control::Client>),
 }
 
 struct Iface {
@@ -89,6 +93,7 @@ pub struct Reactor {
     buf: Vec<u8>,
     out: Vec<u8>,
     stop: bool,
+    ctl: Option<mio::net::UnixListener>,
 }
 
 /// Exit status for the process (sysexits: 74 I/O, 78 config).
@@ -168,7 +173,9 @@ impl Reactor {
             buf: vec![0u8; 4096],
             out: Vec::with_capacity(1500),
             stop: false,
+            ctl: None,
         };
+        r.open_control();
         r.sync_interfaces();
         r.timers
             .push(Reverse((now + COMPACT_CHECK_MS, Timer::CompactCheck)));
@@ -315,6 +322,8 @@ impl Reactor {
                 match self.sources.get(e.token().0) {
                     Some(Source::Dhcp(i)) => ready.push(*i),
                     Some(Source::Signal) => self.on_signals(),
+                    Some(Source::CtlListener) => self.accept_control(),
+                    Some(Source::CtlClient(_)) => self.serve_control(e.token()),
                     None => debug!("stale token {:?}", e.token()),
                 }
             }
@@ -452,6 +461,86 @@ impl Reactor {
         };
         if let Err(e) = sock.send_to(&self.out, to.into()) {
             debug!("{}: send to {to} failed: {e}", f.name);
+        }
+    }
+
+    fn open_control(&mut self) {
+        let Some(path) = self.server.config().server.control_socket.clone() else {
+            return;
+        };
+        match control::bind(Path::new(&path)) {
+            Ok(mut l) => {
+                let t = Token(self.sources.insert(Source::CtlListener));
+                if self
+                    .poll
+                    .registry()
+                    .register(&mut l, t, Interest::READABLE)
+                    .is_ok()
+                {
+                    info!("control socket {path}");
+                    self.ctl = Some(l);
+                } else {
+                    self.sources.remove(t.0);
+                }
+            }
+            Err(e) => events::emit(
+                Level::Error,
+                ev::EVENT_SERVER_INIT_RPC_FAILED,
+                &[&format!("{path}: {e}")],
+            ),
+        }
+    }
+
+    fn accept_control(&mut self) {
+        let Some(l) = self.ctl.as_ref() else { return };
+        loop {
+            match l.accept() {
+                Ok((mut s, _)) => {
+                    let entry = self.sources.vacant_entry();
+                    let t = Token(entry.key());
+                    if self
+                        .poll
+                        .registry()
+                        .register(&mut s, t, Interest::READABLE)
+                        .is_ok()
+                    {
+                        entry.insert(Source::CtlClient(Box::new(control::Client::new(s))));
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn serve_control(&mut self, t: Token) {
+        let Some(Source::CtlClient(c)) = self.sources.get_mut(t.0) else {
+            return;
+        };
+        let input = c.read();
+        let mut done = false;
+        match input {
+            control::Input::Closed => done = true,
+            control::Input::Lines(lines) => {
+                for line in lines {
+                    let resp = match crate::control::parse(&line) {
+                        Ok(cmd) => crate::control::execute(&cmd, &mut self.server, now_ms()),
+                        Err(e) => crate::control::error_response(&e),
+                    };
+                    let Some(Source::CtlClient(c)) = self.sources.get_mut(t.0) else {
+                        return;
+                    };
+                    // One request per connection keeps the client simple; short responses fit
+                    // the socket buffer, so this does not block the loop.
+                    c.respond(&resp);
+                    done = true;
+                }
+            }
+        }
+        if done {
+            if let Some(Source::CtlClient(mut c)) = self.sources.try_remove(t.0) {
+                let _ = self.poll.registry().deregister(&mut c.stream);
+            }
         }
     }
 
