@@ -236,7 +236,7 @@ impl Net {
     fn states(&self) -> (ServerState, ServerState) {
         (self.a.p.state(), self.b.p.state())
     }
-    fn to_normal(&mut self) {
+    fn reach_normal(&mut self) {
         self.connect();
         self.settle();
         self.run(2_000, 100);
@@ -292,7 +292,7 @@ fn fresh_pair_reaches_normal() {
 #[test]
 fn binding_updates_round_trip_and_resend_after_cut() {
     let mut n = Net::pair(Mode::LoadBalance { percent: 50 });
-    n.to_normal();
+    n.reach_normal();
     n.a.grant(n.now, ip(10), 1);
     n.b.grant(n.now, ip(11), 2);
     n.settle();
@@ -329,7 +329,7 @@ fn partition_auto_partner_down_and_return() {
         s.auto_partner_down = 60;
         Partner::new(s, None, T0)
     };
-    n.to_normal();
+    n.reach_normal();
     n.a.grant(n.now, ip(20), 1);
     n.settle();
     // Silent partition: the receive timer (30 s) closes the connection on both sides.
@@ -377,7 +377,7 @@ fn partition_auto_partner_down_and_return() {
 #[test]
 fn restarted_partner_recovers_against_partner_down() {
     let mut n = Net::pair(Mode::LoadBalance { percent: 50 });
-    n.to_normal();
+    n.reach_normal();
     n.a.grant(n.now, ip(30), 1);
     n.settle();
     let saved = n.b.persisted.clone().unwrap();
@@ -490,13 +490,13 @@ fn time_skew_is_refused() {
     // Within the limit is fine.
     let mut n = Net::pair(Mode::LoadBalance { percent: 50 });
     n.b.offset = 50_000;
-    n.to_normal();
+    n.reach_normal();
     assert_eq!(n.a.p.skew(), Some(50));
 }
 
 fn split(percent: u8) -> f64 {
     let mut n = Net::pair(Mode::LoadBalance { percent });
-    n.to_normal();
+    n.reach_normal();
     let mut primary = 0;
     for i in 0..1000u32 {
         let id = [
@@ -538,7 +538,7 @@ fn hot_standby_only_active_serves() {
         None,
         T0,
     );
-    n.to_normal();
+    n.reach_normal();
     for i in 0..200u8 {
         let key = [0x02, 0, 0, 0, 1, i];
         assert!(n.a.p.serves_new_client(&key));
@@ -556,7 +556,7 @@ fn hot_standby_only_active_serves() {
 #[test]
 fn duelling_updates_and_rejects() {
     let mut n = Net::pair(Mode::LoadBalance { percent: 50 });
-    n.to_normal();
+    n.reach_normal();
     // Both hand out the same address to different clients at once.
     n.link = Link::Partitioned;
     n.a.grant(n.now, ip(40), 1);
