@@ -1,3 +1,4 @@
 #![allow(dead_code)]
 pub mod malformed;
 pub mod netns;
+pub mod hub;
