@@ -609,13 +609,19 @@ impl Relay {
 
     /// DISCOVER → OFFER → REQUEST → ACK against one server; returns the address.
     pub fn dora(&self, server: Ipv4Addr, mac: [u8; 6], xid: u32) -> Result<Ipv4Addr, String> {
+        self.dora_wait(server, mac, xid, Duration::from_secs(3))
+    }
+
+    /// As [`Relay::dora`], waiting `wait` for the OFFER.
+    pub fn dora_wait(
+        &self,
+        server: Ipv4Addr,
+        mac: [u8; 6],
+        xid: u32,
+        wait: Duration,
+    ) -> Result<Ipv4Addr, String> {
         let to = SocketAddr::V4(SocketAddrV4::new(server, 67));
-        let offer = pkt::exchange(
-            &self.sock,
-            to,
-            &self.msg(pkt::DISCOVER, xid, mac),
-            Duration::from_secs(3),
-        )
+        let offer = pkt::exchange(&self.sock, to, &self.msg(pkt::DISCOVER, xid, mac), wait)
         .ok_or_else(|| format!("no OFFER from {server} for {}", mac_str(mac)))?;
         if offer.msg_type() != Some(pkt::OFFER) {
             return Err(format!("expected OFFER from {server}, got {offer:?}"));
