@@ -62,7 +62,11 @@ pub struct Hub {
 impl Hub {
     /// Creates the bridge namespace and `hosts` host namespaces (at most 8), all up.
     pub fn new(test: &str, hosts: usize) -> Hub {
-        assert!(hosts <= HOST_TAGS.len(), "at most {} hosts", HOST_TAGS.len());
+        assert!(
+            hosts <= HOST_TAGS.len(),
+            "at most {} hosts",
+            HOST_TAGS.len()
+        );
         // Large offsets keep the namespace number apart from the Link counter's in names
         // (tags already make them distinct; this only helps reading `ip netns`).
         let k = 900 + HUB_COUNTER.fetch_add(1, Ordering::SeqCst);
@@ -622,7 +626,7 @@ impl Relay {
     ) -> Result<Ipv4Addr, String> {
         let to = SocketAddr::V4(SocketAddrV4::new(server, 67));
         let offer = pkt::exchange(&self.sock, to, &self.msg(pkt::DISCOVER, xid, mac), wait)
-        .ok_or_else(|| format!("no OFFER from {server} for {}", mac_str(mac)))?;
+            .ok_or_else(|| format!("no OFFER from {server} for {}", mac_str(mac)))?;
         if offer.msg_type() != Some(pkt::OFFER) {
             return Err(format!("expected OFFER from {server}, got {offer:?}"));
         }
@@ -636,13 +640,22 @@ impl Relay {
         let ack = pkt::exchange(&self.sock, to, &req, Duration::from_secs(3))
             .ok_or_else(|| format!("no ACK from {server} for {}", mac_str(mac)))?;
         if ack.msg_type() != Some(pkt::ACK) || ack.yiaddr != offer.yiaddr {
-            return Err(format!("expected ACK for {} from {server}, got {ack:?}", offer.yiaddr));
+            return Err(format!(
+                "expected ACK for {} from {server}, got {ack:?}",
+                offer.yiaddr
+            ));
         }
         Ok(ack.yiaddr)
     }
 
     /// One DISCOVER only; the OFFER's address, or None when `server` stays silent.
-    pub fn discover(&self, server: Ipv4Addr, mac: [u8; 6], xid: u32, wait: Duration) -> Option<Ipv4Addr> {
+    pub fn discover(
+        &self,
+        server: Ipv4Addr,
+        mac: [u8; 6],
+        xid: u32,
+        wait: Duration,
+    ) -> Option<Ipv4Addr> {
         let to = SocketAddr::V4(SocketAddrV4::new(server, 67));
         let r = pkt::exchange(&self.sock, to, &self.msg(pkt::DISCOVER, xid, mac), wait)?;
         (r.msg_type() == Some(pkt::OFFER)).then_some(r.yiaddr)
@@ -671,7 +684,8 @@ impl Relay {
                     continue;
                 };
                 last = Instant::now();
-                let (Some(m), SocketAddr::V4(from)) = (buf.get(..n).and_then(pkt::Msg::parse), from)
+                let (Some(m), SocketAddr::V4(from)) =
+                    (buf.get(..n).and_then(pkt::Msg::parse), from)
                 else {
                     continue;
                 };

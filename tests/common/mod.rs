@@ -1,4 +1,4 @@
 #![allow(dead_code)]
+pub mod hub;
 pub mod malformed;
 pub mod netns;
-pub mod hub;
