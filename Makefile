@@ -50,3 +50,8 @@ uninstall:
 
 clean:
 	$(CARGO) clean
+
+# Longer crash campaign: 200 kill -9 rounds per durability mode.
+.PHONY: soak
+soak:
+	CRASH_ROUNDS=200 $(CARGO) test $(CARGO_FLAGS) --test journal_crash -- --nocapture

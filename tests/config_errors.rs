@@ -36,7 +36,7 @@ fn in_lan(name: &'static str, body: &str, line: usize, msg: &'static str) -> Cas
 fn cases() -> Vec<Case> {
     vec![
         // Structure.
-        case("unknown top-level keyword", "\n\nfrobnicate 1\n", 3, "expected one of: server {, scope NAME {, option"),
+        case("unknown top-level keyword", "\n\nfrobnicate 1\n", 3, "expected one of: server {, scope NAME {, failover NAME {, option"),
         case("unknown server keyword", "server {\n  journl /x\n}\n", 2, "found `journl`"),
         in_lan("unknown scope keyword", "    ranges 198.18.0.10 198.18.0.20\n", 3, "expected one of: subnet, range"),
         case("stray closing brace", "server {\n}\n}\n", 3, "no block is open"),
@@ -169,6 +169,15 @@ fn cases() -> Vec<Case> {
         in_lan("option twice", "    option routers 198.18.0.1\n    option routers 198.18.0.2\n", 4, "option 3 is set twice at this level (first at line 3)"),
         in_lan("classless route host bits", "    option classless-static-routes 198.18.5.1/24 198.18.0.1\n", 3, "has host bits set"),
         in_lan("boolean option", "    option ip-forwarding perhaps\n", 3, "expected on or off for option ip-forwarding"),
+        // Failover relationships (after a valid scope lan, lines 1-3).
+        case("failover without role", &format!("{LAN_OPEN}}}\nfailover f {{\n  address 198.18.0.1\n  peer-address 198.18.0.2\n  scope lan\n}}\n"), 4, "expected `role primary|secondary` in failover f"),
+        case("failover bad role", &format!("{LAN_OPEN}}}\nfailover f {{\n  role boss\n}}\n"), 5, "expected primary or secondary after `role`, found `boss`"),
+        case("failover unknown scope", &format!("{LAN_OPEN}}}\nfailover f {{\n  role primary\n  address 198.18.0.1\n  peer-address 198.18.0.2\n  scope wan\n}}\n"), 4, "names scope wan, which is not defined"),
+        case("failover bad mode", &format!("{LAN_OPEN}}}\nfailover f {{\n  mode round-robin\n}}\n"), 5, "expected `load-balance [PERCENT]` or `hot-standby [RESERVE-PERCENT]`"),
+        case("failover percent out of range", &format!("{LAN_OPEN}}}\nfailover f {{\n  mode load-balance 150\n}}\n"), 5, "expected a load-balance percentage 0..100, found `150`"),
+        case("failover port zero", &format!("{LAN_OPEN}}}\nfailover f {{\n  port 0\n}}\n"), 5, "port 0 after `port` is out of range"),
+        case("failover unterminated", &format!("{LAN_OPEN}}}\nfailover f {{\n  role primary\n"), 4, "expected `}` to close failover f"),
+        case("scope in two relationships", &format!("{LAN_OPEN}}}\nfailover f {{\n  role primary\n  address 198.18.0.1\n  peer-address 198.18.0.2\n  scope lan\n}}\nfailover g {{\n  role primary\n  address 198.18.0.1\n  port 648\n  peer-address 198.18.0.3\n  scope lan\n}}\n"), 10, "scope lan is already in failover f (line 4)"),
     ]
 }
 

@@ -392,3 +392,28 @@ fn option_accessors() {
         assert_eq!(x.emit(548), Err(Error::Malformed("option code")));
     }
 }
+
+#[test]
+fn overload_starts_exactly_when_the_options_field_is_full() {
+    let req = Repr::parse(&golden("dhclient_discover.hex")).unwrap();
+    let mut m = Repr::reply_to(&req);
+    m.set_message_type(MessageType::Offer);
+    // 3 bytes (53) + 2 + n bytes (224) + END = 240 + 6 + n.
+    let max = 576;
+    let n = max - 246;
+    m.set_option(224, vec![0xaa; n.min(255)]);
+    m.set_option(225, vec![0xbb; n - 255 - 2]);
+    let out = roundtrip(&m, max);
+    assert_eq!(out.len(), max);
+    assert_eq!(out[108], 0, "file must not be used when everything fits");
+    // One more byte: the last option moves into `file`, option 52 = 1 appears.
+    m.set_option(225, vec![0xbb; n - 255 - 1]);
+    let out = roundtrip(&m, max);
+    assert!(out.len() <= max);
+    assert_eq!(out[108], 225);
+    assert!(out[240..].windows(3).any(|w| w == [52, 1, 1]));
+    // max_len below 300 is raised to 300, and short replies are padded to 300.
+    let mut small = Repr::reply_to(&req);
+    small.set_message_type(MessageType::Nak);
+    assert_eq!(small.emit(0).unwrap().len(), 300);
+}

@@ -3,6 +3,7 @@
 //! The text format is documented in `etc/duodhcp.conf` and in `parse.rs`. Every error reads
 //! `file:line: expected …` so an operator can go straight to the line.
 
+pub mod failover;
 pub mod options;
 pub mod parse;
 
@@ -177,4 +178,51 @@ pub struct Config {
     /// Server-level options (apply to every scope unless overridden).
     pub options: OptionList,
     pub scopes: Vec<Scope>,
+    /// Failover relationships; a scope belongs to at most one.
+    pub relationships: Vec<Relationship>,
+}
+
+/// Failover role of this server in a relationship (draft-12 §5.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoRole {
+    Primary,
+    Secondary,
+}
+
+/// Microsoft's failover modes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FoMode {
+    /// Both serve new clients; `percent` of the hash buckets go to the primary.
+    LoadBalance { percent: u8 },
+    /// The primary serves; the standby (secondary) holds `reserve_percent` of the free
+    /// addresses for when the primary is unreachable.
+    HotStandby { reserve_percent: u8 },
+}
+
+/// A failover relationship (`failover NAME { … }` block).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relationship {
+    pub name: String,
+    pub role: FoRole,
+    /// Our address: listener, source of outbound connections.
+    pub address: Ipv4Addr,
+    pub port: u16,
+    pub peer_address: Ipv4Addr,
+    pub peer_port: u16,
+    pub mode: FoMode,
+    /// Maximum client lead time, seconds (the primary's value is authoritative).
+    pub mclt: u32,
+    /// Our receive timer: the partner must send something this often (seconds).
+    pub max_response_delay: u32,
+    pub max_unacked_updates: u32,
+    /// COMMUNICATIONS-INTERRUPTED -> PARTNER-DOWN after this many seconds; 0 = never.
+    pub auto_partner_down: u32,
+    /// DISCOVERs with `secs` above this are answered regardless of the hash (ISC's
+    /// "load balance max seconds").
+    pub load_balance_max_secs: u16,
+    /// Shared secret for HMAC-SHA-256 message digests; `None` = no digests (ISC peers).
+    pub shared_secret: Option<Vec<u8>>,
+    /// Names of the scopes in this relationship.
+    pub scopes: Vec<String>,
+    pub line: usize,
 }

@@ -59,6 +59,7 @@
 
 use std::net::Ipv4Addr;
 
+use super::failover as fo;
 use super::options::{self, Word};
 use super::{
     Config, CorruptionPolicy, Durability, Error, OptionList, Reservation, ReservationKey, Scope,
@@ -88,7 +89,7 @@ const SERVER_WORDS: &[&str] = &[
     "pid-file",
     "option",
 ];
-const TOP_WORDS: &[&str] = &["server {", "scope NAME {", "option"];
+const TOP_WORDS: &[&str] = &["server {", "scope NAME {", "failover NAME {", "option"];
 const SCOPE_WORDS: &[&str] = &[
     "subnet",
     "range",
@@ -123,7 +124,7 @@ pub fn parse(text: &str, file: &str) -> Result<Config, Error> {
     Ok(p.cfg)
 }
 
-type R<T> = Result<T, (usize, String)>;
+pub(super) type R<T> = Result<T, (usize, String)>;
 
 /// A scope while its block is open: values plus the lines they came from, for later checks.
 struct ScopeDraft {
@@ -159,14 +160,15 @@ enum Ctx {
     Server(Seen),
     Scope(Box<ScopeDraft>),
     Res(Box<ScopeDraft>, ResDraft),
+    Failover(Box<fo::Draft>),
 }
 
 /// Single-valued keywords already seen in a block, with their lines.
 #[derive(Default)]
-struct Seen(Vec<(&'static str, usize)>);
+pub(super) struct Seen(Vec<(&'static str, usize)>);
 
 impl Seen {
-    fn once(&mut self, kw: &'static str, line: usize, block: &str) -> R<()> {
+    pub(super) fn once(&mut self, kw: &'static str, line: usize, block: &str) -> R<()> {
         if let Some(&(_, first)) = self.0.iter().find(|(k, _)| *k == kw) {
             return Err((
                 line,
@@ -265,6 +267,11 @@ impl Parser {
                     res_stmt(&mut r, line, kw, rest)?;
                     Ctx::Res(s, r)
                 }
+                Ctx::Failover(mut d) => {
+                    no_block(line, kw, opener)?;
+                    fo::stmt(&mut d, line, kw, rest)?;
+                    Ctx::Failover(d)
+                }
             };
         }
         match ctx {
@@ -288,9 +295,16 @@ impl Parser {
                     format!("expected `}}` to close reservation {} opened here", r.name),
                 ));
             }
+            Ctx::Failover(d) => {
+                return Err((
+                    d.line,
+                    format!("expected `}}` to close failover {} opened here", d.name),
+                ));
+            }
         }
         self.cfg.options = top_options.list;
-        check_scopes(&self.cfg.scopes)
+        check_scopes(&self.cfg.scopes)?;
+        fo::check(&self.cfg.relationships, &self.cfg.scopes)
     }
 
     fn top(
@@ -346,6 +360,10 @@ impl Parser {
                 no_block(line, kw, opener)?;
                 top.add(line, rest)?;
                 Ok(Ctx::Top)
+            }
+            "failover" => {
+                let name = block_name(line, "failover", rest, opener)?;
+                Ok(Ctx::Failover(Box::new(fo::Draft::new(name, line))))
             }
             _ => Err((line, unknown(kw, TOP_WORDS, "at top level"))),
         }
@@ -470,6 +488,10 @@ impl Parser {
             Ctx::Scope(s) => {
                 let scope = finish_scope(*s)?;
                 self.cfg.scopes.push(scope);
+                Ok(Ctx::Top)
+            }
+            Ctx::Failover(d) => {
+                self.cfg.relationships.push(fo::finish(*d)?);
                 Ok(Ctx::Top)
             }
         }
@@ -853,7 +875,7 @@ fn check_scopes(scopes: &[Scope]) -> R<()> {
     Ok(())
 }
 
-fn unknown(kw: &str, allowed: &[&str], place: &str) -> String {
+pub(super) fn unknown(kw: &str, allowed: &[&str], place: &str) -> String {
     let hint = if kw == "option" {
         String::new()
     } else if kw == "{" {
@@ -893,7 +915,7 @@ fn split_keyword(stmt: &str) -> (&str, &str) {
     }
 }
 
-fn no_block(line: usize, kw: &str, opener: bool) -> R<()> {
+pub(super) fn no_block(line: usize, kw: &str, opener: bool) -> R<()> {
     if opener {
         Err((
             line,
@@ -905,7 +927,7 @@ fn no_block(line: usize, kw: &str, opener: bool) -> R<()> {
 }
 
 /// `NAME {` after `scope`/`reservation`.
-fn block_name(line: usize, kw: &str, rest: &str, opener: bool) -> R<String> {
+pub(super) fn block_name(line: usize, kw: &str, rest: &str, opener: bool) -> R<String> {
     if !opener {
         return Err((
             line,
@@ -928,12 +950,12 @@ fn block_name(line: usize, kw: &str, rest: &str, opener: bool) -> R<String> {
     Ok(name.to_string())
 }
 
-fn words(rest: &str) -> Result<Vec<Word>, String> {
+pub(super) fn words(rest: &str) -> Result<Vec<Word>, String> {
     options::words(rest)
 }
 
 /// Exactly one word after `kw`.
-fn single(rest: &str, kw: &str, what: &str) -> Result<String, String> {
+pub(super) fn single(rest: &str, kw: &str, what: &str) -> Result<String, String> {
     let ws = words(rest)?;
     match ws.as_slice() {
         [w] => Ok(w.text.clone()),
@@ -945,7 +967,7 @@ fn single(rest: &str, kw: &str, what: &str) -> Result<String, String> {
     }
 }
 
-fn ip_arg(rest: &str, kw: &str) -> Result<Ipv4Addr, String> {
+pub(super) fn ip_arg(rest: &str, kw: &str) -> Result<Ipv4Addr, String> {
     let w = single(rest, kw, "an IPv4 address")?;
     options::parse_ip(&w)
         .ok_or_else(|| format!("expected an IPv4 address after `{kw}`, found `{w}`"))
@@ -962,13 +984,13 @@ fn bool_arg(rest: &str, kw: &str) -> Result<bool, String> {
         .ok_or_else(|| format!("expected on or off (yes/no, true/false) after `{kw}`, found `{w}`"))
 }
 
-fn number(rest: &str, kw: &str) -> Result<u32, String> {
+pub(super) fn number(rest: &str, kw: &str) -> Result<u32, String> {
     let w = single(rest, kw, "a number")?;
     w.parse()
         .map_err(|_| format!("expected a whole number after `{kw}`, found `{w}`"))
 }
 
-fn duration_arg(rest: &str, kw: &str) -> Result<u32, String> {
+pub(super) fn duration_arg(rest: &str, kw: &str) -> Result<u32, String> {
     let w = single(rest, kw, "a duration (seconds, or 30m, 1h, 2d, 1w)")?;
     parse_duration(&w).ok_or_else(|| {
         format!("expected a duration (seconds, or 30m, 1h, 2d, 1w) after `{kw}`, found `{w}`")
@@ -1209,6 +1231,32 @@ scope lab {
         assert_eq!(strip_comment("a \"b # c\" # d"), "a \"b # c\" ");
         assert_eq!(strip_comment("a \"b \\\" # c\" # d"), "a \"b \\\" # c\" ");
         assert_eq!(strip_comment("# all"), "");
+    }
+
+    #[test]
+    fn never_panics_on_truncated_or_mangled_input() {
+        // Every prefix of the sample, and the sample with each line dropped: must return, not panic.
+        for (i, _) in SAMPLE.char_indices() {
+            let _ = parse(&SAMPLE[..i], "t");
+        }
+        let lines: Vec<&str> = SAMPLE.lines().collect();
+        for skip in 0..lines.len() {
+            let text: Vec<&str> = lines
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, l)| *l)
+                .collect();
+            let _ = parse(&text.join("\n"), "t");
+        }
+        for code in 0..=255u8 {
+            for len in 0..12usize {
+                let data: Vec<u8> = (0..len)
+                    .map(|i| (i as u8).wrapping_mul(37).wrapping_add(code))
+                    .collect();
+                let _ = options::decode_display(code, &data);
+            }
+        }
     }
 
     #[test]

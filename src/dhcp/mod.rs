@@ -402,6 +402,8 @@ impl Server {
             }
         }
         match self.leases.get(a) {
+            // Quarantined after a DECLINE: nobody gets it, the decliner least of all.
+            Some(l) if l.state == BindingState::Abandoned && holds_address(l, secs(now)) => false,
             Some(l) if holds_address(l, secs(now)) => ClientKey::of_lease(l) == c.key,
             _ => self.holds.get(&a).is_some_and(|h| h.key == c.key) || st.pool.is_available(a),
         }
@@ -440,13 +442,32 @@ impl Server {
         // The bitmap is authoritative, so the first free bit is usable; the bound only guards
         // against a bookkeeping bug turning into an endless loop.
         for _ in 0..4 {
-            let a = self.scopes.get_mut(si)?.pool.next_free()?;
+            let Some(a) = self.scopes.get_mut(si)?.pool.next_free() else {
+                break;
+            };
             if self.allowed(now, si, a, c) {
                 return Some(a);
             }
             self.scopes.get_mut(si)?.pool.take(a);
         }
-        None
+        self.steal_oldest_hold(now, si, c)
+    }
+
+    /// Offers are soft: when only held addresses are left, a new client takes the one whose
+    /// hold is oldest, so a burst of DISCOVERs from made-up MACs cannot lock the pool.
+    fn steal_oldest_hold(&mut self, now: Millis, si: usize, c: &Client) -> Option<Ipv4Addr> {
+        let scope = self.cfg.scopes.get(si)?;
+        let (&a, h) = self
+            .holds
+            .iter()
+            .filter(|(a, h)| h.key != c.key && scope.contains(**a))
+            .min_by_key(|(_, h)| h.until)?;
+        let key = h.key.clone();
+        self.holds.remove(&a);
+        self.hold_of.remove(&key);
+        self.pool_give_back(a);
+        debug!("pool exhausted: offer of {a} to another client withdrawn");
+        Some(a).filter(|&a| self.allowed(now, si, a, c))
     }
 
     fn hold(&mut self, now: Millis, si: usize, a: Ipv4Addr, key: &ClientKey) {

@@ -42,6 +42,7 @@ fn config() -> Config {
             next_server: None,
             line: 1,
         }],
+        relationships: vec![],
     }
 }
 
@@ -490,4 +491,56 @@ fn client_id_identifies_client_over_chaddr() {
         &packet(5, MessageType::Discover, &[(61, cid)]),
     );
     assert_eq!(o.reply.unwrap().repr.yiaddr, a);
+}
+
+#[test]
+fn decliner_is_not_offered_its_declined_address() {
+    let mut s = Server::new(config(), vec![], T0);
+    let a = dora(&mut s, T0, 1).unwrap();
+    s.handle(
+        T0,
+        &ingress(true),
+        &packet(
+            1,
+            MessageType::Decline,
+            &[(54, &SID.octets()), (50, &a.octets())],
+        ),
+    );
+    let o = s.handle(
+        T0 + 1000,
+        &ingress(true),
+        &packet(1, MessageType::Discover, &[(50, &a.octets())]),
+    );
+    assert_ne!(o.reply.expect("another address").repr.yiaddr, a);
+}
+
+#[test]
+fn offers_from_a_discover_flood_do_not_lock_the_pool() {
+    let mut s = Server::new(config(), vec![], T0);
+    for mac in 1..=4 {
+        assert!(s
+            .handle(T0, &ingress(true), &packet(mac, MessageType::Discover, &[]))
+            .reply
+            .is_some());
+    }
+    // Every address is held by a client that never requested it; a real client still gets one.
+    let o = s.handle(
+        T0 + 1,
+        &ingress(true),
+        &packet(9, MessageType::Discover, &[]),
+    );
+    let a = o.reply.expect("oldest hold withdrawn").repr.yiaddr;
+    assert_eq!(dora(&mut s, T0 + 2, 9), Some(a));
+    // Bound leases are never withdrawn: once every address is bound, no offer.
+    for mac in 1..=3 {
+        dora(&mut s, T0 + 3, mac);
+    }
+    assert!(s
+        .handle(
+            T0 + 4,
+            &ingress(true),
+            &packet(20, MessageType::Discover, &[])
+        )
+        .reply
+        .is_none());
 }

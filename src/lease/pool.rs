@@ -26,6 +26,21 @@ pub struct Pool {
     cursor: u32,
     /// Reserved address -> index of its reservation in the scope.
     reserved_addr: HashMap<u32, usize>,
+    /// Failover: addresses in BACKUP binding state (draft-12 §5.4: owned by the secondary).
+    backup: Vec<u64>,
+    /// Failover: whose free addresses this server may hand out.
+    owner: Owner,
+}
+
+/// Which free addresses are ours to allocate (draft-12 §5.4 ownership).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner {
+    /// No failover, or PARTNER-DOWN after MCLT: every free address.
+    All,
+    /// Primary: FREE addresses (everything not marked BACKUP).
+    Primary,
+    /// Secondary: BACKUP addresses only.
+    Secondary,
 }
 
 fn bit(v: &[u64], i: u32) -> bool {
@@ -72,6 +87,8 @@ impl Pool {
             fixed_count: 0,
             cursor: 0,
             reserved_addr: HashMap::new(),
+            backup: vec![0; words],
+            owner: Owner::All,
         };
         for &(a, b) in &scope.exclusions {
             for x in u32::from(a)..=u32::from(b) {
@@ -154,41 +171,96 @@ impl Pool {
         }
     }
 
-    /// Next available address after the cursor, round-robin; `None` when the pool is full.
+    /// Next available address of ours at or after the cursor, round-robin; `None` when none.
     pub fn next_free(&mut self) -> Option<Ipv4Addr> {
         if self.busy_count >= self.size {
             return None;
         }
+        // Visit every word once starting at the cursor's, then the cursor's word again for
+        // the bits before the cursor.
         let words = self.busy.len() as u32;
-        let start_word = self.cursor / 64;
+        let start = self.cursor / 64;
         for k in 0..=words {
-            let w = (start_word + k) % words.max(1);
-            let word = *self.busy.get(w as usize)?;
-            let mut free = !word;
+            let w = (start + k) % words;
+            let mut free = !*self.busy.get(w as usize)? & self.mine_mask(w as usize);
             if k == 0 {
-                // First word: only bits at or after the cursor.
                 free &= u64::MAX << (self.cursor % 64);
             }
-            while free != 0 {
-                let i = w * 64 + free.trailing_zeros();
-                if i >= self.size {
-                    break;
-                }
-                self.cursor = (i + 1) % self.size.max(1);
-                return self.addr_at(i).map(Ipv4Addr::from);
-            }
-        }
-        // Wrapped: bits before the cursor in the start word.
-        let word = *self.busy.get(start_word as usize)?;
-        let free = !word & !(u64::MAX << (self.cursor % 64));
-        if free != 0 {
-            let i = start_word * 64 + free.trailing_zeros();
-            if i < self.size {
+            let i = w * 64 + free.trailing_zeros();
+            if free != 0 && i < self.size {
                 self.cursor = (i + 1) % self.size;
                 return self.addr_at(i).map(Ipv4Addr::from);
             }
         }
         None
+    }
+
+    /// Bits of word `w` that this server may allocate under the current ownership.
+    fn mine_mask(&self, w: usize) -> u64 {
+        let b = self.backup.get(w).copied().unwrap_or(0);
+        match self.owner {
+            Owner::All => u64::MAX,
+            Owner::Primary => !b,
+            Owner::Secondary => b,
+        }
+    }
+
+    pub fn set_owner(&mut self, o: Owner) {
+        self.owner = o;
+    }
+
+    /// Mark (or unmark) a dynamic address as BACKUP, i.e. owned by the secondary.
+    pub fn set_backup(&mut self, a: Ipv4Addr, on: bool) {
+        if let Some(i) = self.index(a.into()) {
+            set_bit(&mut self.backup, i, on);
+        }
+    }
+
+    /// May this server allocate `a` under the current ownership (ignoring whether it is free)?
+    pub fn is_mine(&self, a: Ipv4Addr) -> bool {
+        self.index(a.into()).is_some_and(|i| match self.owner {
+            Owner::All => true,
+            Owner::Primary => !bit(&self.backup, i),
+            Owner::Secondary => bit(&self.backup, i),
+        })
+    }
+
+    /// Free dynamic addresses: (FREE owned by the primary, BACKUP owned by the secondary).
+    pub fn free_split(&self) -> (u32, u32) {
+        let (mut free, mut backup) = (0, 0);
+        for (w, (&busy, &b)) in self.busy.iter().zip(&self.backup).enumerate() {
+            let valid = if (w as u32 + 1) * 64 <= self.size {
+                u64::MAX
+            } else {
+                !(u64::MAX << (self.size % 64))
+            };
+            let avail = !busy & valid;
+            free += (avail & !b).count_ones();
+            backup += (avail & b).count_ones();
+        }
+        (free, backup)
+    }
+
+    /// Up to `n` free addresses in state FREE, for the primary to hand to the secondary.
+    pub fn free_not_backup(&self, n: usize) -> Vec<Ipv4Addr> {
+        let mut out = Vec::new();
+        for (w, (&busy, &b)) in self.busy.iter().zip(&self.backup).enumerate() {
+            let mut avail = !busy & !b;
+            while avail != 0 && out.len() < n {
+                let i = w as u32 * 64 + avail.trailing_zeros();
+                avail &= avail - 1;
+                if i >= self.size {
+                    break;
+                }
+                if let Some(a) = self.addr_at(i) {
+                    out.push(Ipv4Addr::from(a));
+                }
+            }
+            if out.len() >= n {
+                break;
+            }
+        }
+        out
     }
 
     /// Dynamic addresses in the pool (ranges minus exclusions and reservations).
@@ -259,6 +331,35 @@ mod tests {
         assert!(!seen.contains(&Ipv4Addr::new(198, 18, 0, 11)));
         p.give_back(Ipv4Addr::new(198, 18, 0, 150));
         assert_eq!(p.next_free(), Some(Ipv4Addr::new(198, 18, 0, 150)));
+    }
+
+    #[test]
+    fn ownership_splits_free_addresses_between_partners() {
+        let mut p = Pool::new(&scope());
+        let backups = p.free_not_backup(10);
+        assert_eq!(backups.len(), 10);
+        for a in &backups {
+            p.set_backup(*a, true);
+        }
+        assert_eq!(p.free_split(), (93, 10));
+        p.set_owner(Owner::Secondary);
+        let mut got = Vec::new();
+        while let Some(a) = p.next_free() {
+            assert!(got.len() < 20);
+            p.take(a);
+            got.push(a);
+        }
+        got.sort();
+        let mut want = backups.clone();
+        want.sort();
+        assert_eq!(
+            got, want,
+            "the secondary allocates exactly its BACKUP addresses"
+        );
+        p.set_owner(Owner::Primary);
+        let a = p.next_free().unwrap();
+        assert!(!backups.contains(&a));
+        assert!(p.is_mine(a) && !p.is_mine(backups[0]));
     }
 
     #[test]

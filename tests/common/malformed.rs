@@ -76,8 +76,12 @@ pub struct Rng(u64);
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
-        // Zero is a fixed point of xorshift.
-        Rng((seed ^ 0x9e37_79b9_7f4a_7c15) | 1)
+        // splitmix64 finaliser spreads nearby seeds; zero is a fixed point of xorshift.
+        let mut z = seed.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        Rng(if z == 0 { 1 } else { z })
     }
     pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;

@@ -1,2 +1,3 @@
 #![allow(dead_code)]
 pub mod malformed;
+pub mod netns;
