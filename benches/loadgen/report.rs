@@ -56,7 +56,7 @@ const FIGS: [(&str, &str, bool); 7] = [
 fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
-        (Some(a), Some(_)) if a == 0.0 => "=".into(),
+        (Some(a), Some(_)) if a.abs() < f64::EPSILON => "=".into(),
         _ => "–".into(),
     }
 }
