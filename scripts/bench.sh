@@ -146,11 +146,11 @@ fi
 
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
-    PLAN=(--fill-rate 10000 --common-rate 10000 --common-secs 5 --search-start 10000
+    PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
         --step-secs 2 --bisect 3 --lat-secs 3)
     PERF_SECS=5
 else
-    PLAN=(--fill-rate 10000 --common-rate 10000 --common-secs 3 --search-start 20000
+    PLAN=(--fill-rate 10000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
         --step-secs 1 --bisect 2 --lat-secs 2)
     PERF_SECS=0
 fi

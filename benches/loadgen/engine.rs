@@ -42,7 +42,8 @@ pub struct StepSpec {
     pub kind: Kind,
     pub rate: f64,
     pub secs: f64,
-    /// Fill: one pass over the clients that have no address yet, then stop.
+    /// Fill: one pass over the clients that have no address yet (at most `rate * secs` of
+    /// them), then stop.
     pub fill: bool,
 }
 
@@ -354,7 +355,10 @@ impl Gen {
             self.cursor = 0;
         }
         let planned: u64 = if spec.fill {
-            (self.nclients() - self.bound()) as u64
+            // A pass covers the clients without an address, capped to `secs` at `rate` so a
+            // server that cannot take the rate (fsync per lease) does not stretch the run.
+            let todo = (self.nclients() - self.bound()) as u64;
+            todo.min((spec.rate * spec.secs).ceil().max(1.0) as u64)
         } else {
             (spec.rate * spec.secs).round() as u64
         };

@@ -10,7 +10,7 @@
 //! --timeout-ms 250 --cpu 0 --pid PID (the server, for /proc figures) --tag N (chaddr byte)
 //! --store DIR (the server's lease storage, for file growth) --deadline-ms 10000 (probe).
 //!
-//! Plan options: --fill-rate 10000 --common-rate 10000 --common-secs 5 --search-start 10000
+//! Plan options: --fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
 //! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --lat-secs 3 --renew 0|1
 //! --settle-ms 300.
 
@@ -100,13 +100,23 @@ struct Search {
 
 /// Highest rate with under 1 % lost exchanges: double (or halve) from `start` until the
 /// outcome flips, then bisect geometrically `bisect` times. Every loop is bounded.
-fn search(g: &mut Gen, a: &Args, kind: Kind, label: &str) -> Result<Search, String> {
+fn search(
+    g: &mut Gen,
+    a: &Args,
+    kind: Kind,
+    label: &str,
+    hint: Option<f64>,
+) -> Result<Search, String> {
     let min: f64 = a.get("search-min", 250.0)?;
     let max: f64 = a.get("search-max", 400_000.0)?;
     let secs: f64 = a.get("step-secs", 2.0)?;
     let bisect: u32 = a.get("bisect", 3)?;
     let settle: u64 = a.get("settle-ms", 300)?;
     let mut r: f64 = a.get("search-start", 10_000.0)?;
+    // A server that could not take the fill rate starts near what it did complete.
+    if let Some(h) = hint {
+        r = r.min(((h / 100.0).round() * 100.0).max(min));
+    }
     let mut best: Option<Step> = None;
     let mut fail: Option<Step> = None;
     let run = |g: &mut Gen, r: f64| {
@@ -165,25 +175,35 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     // 1. Fill: every client gets a lease from an empty store (up to three passes, each at half
     //    the rate of the one before, for servers that cannot take the fill rate).
     let fill_rate: f64 = a.get("fill-rate", 10_000.0)?;
+    let mut budget: f64 = a.get("fill-max-secs", 20.0)?;
+    let clients: usize = a.get("clients", 50_000)?;
     let wb0 = server.and_then(|p| p.write_bytes());
     let st0 = dir_bytes(&store);
     let mut rate = fill_rate;
+    let mut search_hint = None;
     for pass in 0..3 {
+        let t = std::time::Instant::now();
         let s = g.step(&StepSpec {
             kind: Kind::Dora,
             rate,
-            secs: 0.0,
+            secs: budget,
             fill: true,
         });
+        budget -= t.elapsed().as_secs_f64();
         eprintln!("{}", s.summary("fill"));
         if pass == 0 {
             out.step("fill", &s);
         }
         g.settle(settle);
-        if g.bound() == a.get::<usize>("clients", 50_000)? {
+        if g.bound() >= clients || budget < 0.5 {
             break;
         }
-        rate /= 4.0;
+        // The next pass goes at 80 % of the rate the server actually completed.
+        let done_rate = s.completed as f64 / s.send_secs.max(1e-3);
+        if s.loss_pct() >= 1.0 {
+            search_hint = Some(done_rate);
+        }
+        rate = (done_rate * 0.8).clamp(50.0, rate);
     }
     let leases = g.bound();
     out.put("fill.leases", leases);
@@ -216,7 +236,7 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     out.step("common", &s);
     g.settle(settle);
     // 3. Highest rate under 1 % loss.
-    let found = search(g, a, Kind::Dora, "search")?;
+    let found = search(g, a, Kind::Dora, "search", search_hint)?;
     if let Some(b) = &found.best {
         out.step("max", b);
     }
@@ -238,7 +258,7 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     }
     // 5. Renew-only: highest rate of REQUEST(RENEWING) → ACK.
     if a.get("renew", 0u8)? == 1 {
-        let found = search(g, a, Kind::Renew, "renew")?;
+        let found = search(g, a, Kind::Renew, "renew", None)?;
         if let Some(b) = &found.best {
             out.step("renew", b);
         }
