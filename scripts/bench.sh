@@ -147,7 +147,7 @@ fi
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
     PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
-        --step-secs 2 --bisect 3 --lat-secs 3)
+        --search-min 25 --step-secs 2 --bisect 3 --lat-secs 3 --renew 1)
     PERF_SECS=5
 else
     PLAN=(--fill-rate 10000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000

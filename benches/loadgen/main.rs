@@ -113,9 +113,11 @@ fn search(
     let bisect: u32 = a.get("bisect", 3)?;
     let settle: u64 = a.get("settle-ms", 300)?;
     let mut r: f64 = a.get("search-start", 10_000.0)?;
-    // A server that could not take the fill rate starts near what it did complete.
+    // Start near a known figure: what a slow server completed during the fill, or (renew)
+    // twice the DORA rate.
     if let Some(h) = hint {
-        r = r.min(((h / 100.0).round() * 100.0).max(min));
+        let h = ((h / 100.0).round() * 100.0).max(min);
+        r = if kind == Kind::Renew { h } else { r.min(h) };
     }
     let mut best: Option<Step> = None;
     let mut fail: Option<Step> = None;
@@ -258,7 +260,9 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     }
     // 5. Renew-only: highest rate of REQUEST(RENEWING) → ACK.
     if a.get("renew", 0u8)? == 1 {
-        let found = search(g, a, Kind::Renew, "renew", None)?;
+        // A renewal is one round trip where DORA is two: start at twice the DORA figure.
+        let hint = found.best.as_ref().map(|b| b.rate * 2.0);
+        let found = search(g, a, Kind::Renew, "renew", hint)?;
         if let Some(b) = &found.best {
             out.step("renew", b);
         }

@@ -73,7 +73,7 @@ pub fn render(dir: &str) -> std::io::Result<String> {
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "| server | max rate/s (<1 % loss) | server CPU ms/1k @10k/s | server CPU ms/1k @max | latency p50/p99/p99.9 µs @max/2 | RSS/HWM KiB, 50k leases | written B/lease (io / file) | renew max/s | perfdhcp /s (drops) | loadgen CPU ms/1k @max |"
+        "| server | max rate/s (<1 % loss) | server CPU ms/1k @10k/s | server CPU ms/1k @max | latency p50/p99/p99.9 µs @max/2 | RSS/HWM KiB after the fill | written B/lease (io / file) | renew max/s | perfdhcp /s (drops) | loadgen CPU ms/1k @max |"
     );
     let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (name, kv) in &data {
@@ -95,7 +95,7 @@ pub fn render(dir: &str) -> std::io::Result<String> {
         };
         let _ = writeln!(
             o,
-            "| {name} | {}{gl} | {common} | {} | {} / {} / {} | {} / {} | {} / {} | {} | {} ({} %) | {} |",
+            "| {name} | {}{gl} | {common} | {} | {} / {} / {} | {} / {} ({} leases) | {} / {} | {} | {} ({} %) | {} |",
             fmt_n(num(kv, "max.rate"), 0),
             fmt_n(num(kv, "max.srv_cpu_ms_per_1k"), 3),
             fmt_n(num(kv, "lat.p50_us"), 0),
@@ -103,6 +103,7 @@ pub fn render(dir: &str) -> std::io::Result<String> {
             fmt_n(num(kv, "lat.p999_us"), 0),
             fmt_n(num(kv, "rss_kb"), 0),
             fmt_n(num(kv, "hwm_kb"), 0),
+            fmt_n(num(kv, "fill.leases"), 0),
             fmt_n(num(kv, "write_bytes_per_lease"), 0),
             fmt_n(num(kv, "store_bytes_per_lease"), 0),
             fmt_n(num(kv, "renew.rate"), 0),
