@@ -31,6 +31,7 @@ fn load(path: &std::path::Path) -> Option<Kv> {
     Some(kv)
 }
 
+/// The last value wins: `loadgen plan` may print a key twice (aggregate, then the median).
 fn num(kv: &Kv, k: &str) -> Option<f64> {
     kv.get(k)?.parse().ok().filter(|v: &f64| v.is_finite())
 }
