@@ -251,6 +251,7 @@ impl Net {
 }
 
 /// The binding content both sides must agree on (failover bookkeeping fields excluded).
+#[allow(clippy::type_complexity)]
 fn bindings(s: &Side) -> Vec<(Ipv4Addr, BindingState, Vec<u8>, Vec<u8>, u64, u64, u64)> {
     s.leases
         .values()

@@ -60,6 +60,9 @@ pub struct Server {
     /// Journal file path.
     pub journal: String,
     pub durability: Durability,
+    /// `batch` mode: longest wait (ms) before a commit, so one flush covers several turns'
+    /// ACKs; 0 = commit at the end of every reactor turn.
+    pub commit_window_ms: u32,
     pub on_corruption: CorruptionPolicy,
     /// Compact when the journal exceeds this many times the live set (and at least 1 MiB).
     pub compact_ratio: u32,
@@ -93,6 +96,7 @@ impl Default for Server {
             interfaces: Vec::new(),
             journal: "/var/lib/duodhcp/leases.journal".into(),
             durability: Durability::Batch,
+            commit_window_ms: 10,
             on_corruption: CorruptionPolicy::Skip,
             compact_ratio: 4,
             expired_grace: 3600,

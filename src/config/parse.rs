@@ -16,7 +16,8 @@
 //! server {                        # at most one; every statement optional
 //!     interface NAME              # repeatable; the only interfaces ever served (none → event 1041)
 //!     journal PATH                # default /var/lib/duodhcp/leases.journal
-//!     durability sync|batch|none  # default batch (one flush per reactor turn)
+//!     durability sync|batch|none  # default batch (group commit)
+//!     commit-window-ms N          # batch: max ms an ACK waits for its group commit; default 10
 //!     on-corruption skip|refuse   # default skip
 //!     compact-ratio N             # default 4; at least 2
 //!     expired-grace DURATION      # default 3600
@@ -74,6 +75,7 @@ const SERVER_WORDS: &[&str] = &[
     "interface",
     "journal",
     "durability",
+    "commit-window-ms",
     "on-corruption",
     "compact-ratio",
     "expired-grace",
@@ -433,6 +435,13 @@ impl Parser {
                         ))
                     }
                 }
+            }
+            "commit-window-ms" => {
+                let v = number(rest, kws).map_err(e)?;
+                if v > 1000 {
+                    return Err((line, format!("commit-window-ms {v} is too long: expected 0..1000 (clients retransmit after about a second)")));
+                }
+                s.commit_window_ms = v;
             }
             "compact-ratio" => {
                 let v = number(rest, kws).map_err(e)?;

@@ -162,6 +162,8 @@ pub struct MmapStorage {
     /// Start of bytes appended since the last commit.
     dirty_from: Option<u64>,
     grown: bool,
+    /// Whole pages below this offset have been dropped from our mapping (see `release`).
+    released: u64,
 }
 
 impl MmapStorage {
@@ -196,7 +198,32 @@ impl MmapStorage {
             len,
             dirty_from: None,
             grown,
+            released: 0,
         })
+    }
+
+    /// Drop the committed whole pages from this process's mapping. An append-only journal
+    /// never reads them again, and on a router they would otherwise count as our memory;
+    /// the data stays in the page cache (and, shared mapping, any dirty page stays dirty
+    /// there), so nothing is lost.
+    fn release(&mut self) {
+        let upto = self.len - self.len % PAGE;
+        if upto <= self.released {
+            return;
+        }
+        let Some(region) = self.map.get(self.released as usize..upto as usize) else {
+            return;
+        };
+        // SAFETY: the range lies inside our live mapping; MADV_DONTNEED on a shared file
+        // mapping only unmaps pages, which are faulted back from the page cache if touched.
+        unsafe {
+            libc::madvise(
+                region.as_ptr() as *mut libc::c_void,
+                region.len(),
+                libc::MADV_DONTNEED,
+            );
+        }
+        self.released = upto;
     }
 
     fn grow(&mut self, need: u64) -> Result<(), Error> {
@@ -259,6 +286,7 @@ impl Storage for MmapStorage {
             }
         }
         self.dirty_from = None;
+        self.release();
         Ok(())
     }
 

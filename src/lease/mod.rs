@@ -119,6 +119,32 @@ impl ClientKey {
     }
 }
 
+/// A borrowed client key, for hashing and comparing without copying the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ClientKeyRef<'a> {
+    ClientId(&'a [u8]),
+    Hw(u8, &'a [u8]),
+}
+
+impl<'a> ClientKeyRef<'a> {
+    pub fn of_lease(l: &'a Lease) -> ClientKeyRef<'a> {
+        if l.client_id.is_empty() {
+            ClientKeyRef::Hw(l.htype, &l.chaddr)
+        } else {
+            ClientKeyRef::ClientId(&l.client_id)
+        }
+    }
+}
+
+impl ClientKey {
+    pub fn as_ref(&self) -> ClientKeyRef<'_> {
+        match self {
+            ClientKey::ClientId(c) => ClientKeyRef::ClientId(c),
+            ClientKey::Hw(t, h) => ClientKeyRef::Hw(*t, h),
+        }
+    }
+}
+
 /// Hex with colons, as operators read MAC addresses and client ids.
 pub fn hex_colon(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 3);

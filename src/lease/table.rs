@@ -1,15 +1,22 @@
 //! In-memory lease table: bindings by address, latest binding per client.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::net::Ipv4Addr;
 
-use super::{BindingState, ClientKey, Lease};
+use super::{BindingState, ClientKey, ClientKeyRef, Lease};
 use crate::time::Secs;
 
+/// The client index maps a 64-bit hash of the client key to the address: no copy of the key
+/// per lease (memory on small routers). A hit is always checked against the lease's own key,
+/// so a collision can only make a client look new, never hand it someone else's lease; the
+/// hasher is keyed per process, so collisions cannot be precomputed.
 #[derive(Default, Debug)]
 pub struct LeaseTable {
     leases: HashMap<Ipv4Addr, Lease>,
-    by_client: HashMap<ClientKey, Ipv4Addr>,
+    by_client: HashMap<u64, Ipv4Addr>,
+    keyer: RandomState,
 }
 
 impl LeaseTable {
@@ -23,34 +30,32 @@ impl LeaseTable {
 
     /// The client's most recent binding (any state).
     pub fn of_client(&self, key: &ClientKey) -> Option<&Lease> {
-        let a = self.by_client.get(key)?;
+        let a = self.by_client.get(&self.keyer.hash_one(key.as_ref()))?;
         self.leases
             .get(a)
-            .filter(|l| &ClientKey::of_lease(l) == key)
+            .filter(|l| ClientKeyRef::of_lease(l) == key.as_ref())
     }
 
     /// Insert or replace the binding of `lease.addr`.
     pub fn upsert(&mut self, lease: Lease) {
+        let new_h = self.keyer.hash_one(ClientKeyRef::of_lease(&lease));
         if let Some(old) = self.leases.get(&lease.addr) {
-            let old_key = ClientKey::of_lease(old);
-            if self.by_client.get(&old_key) == Some(&lease.addr)
-                && old_key != ClientKey::of_lease(&lease)
-            {
-                self.by_client.remove(&old_key);
+            let old_h = self.keyer.hash_one(ClientKeyRef::of_lease(old));
+            if old_h != new_h && self.by_client.get(&old_h) == Some(&lease.addr) {
+                self.by_client.remove(&old_h);
             }
         }
         if !lease.chaddr.is_empty() || !lease.client_id.is_empty() {
-            self.by_client
-                .insert(ClientKey::of_lease(&lease), lease.addr);
+            self.by_client.insert(new_h, lease.addr);
         }
         self.leases.insert(lease.addr, lease);
     }
 
     pub fn remove(&mut self, a: Ipv4Addr) -> Option<Lease> {
         let l = self.leases.remove(&a)?;
-        let key = ClientKey::of_lease(&l);
-        if self.by_client.get(&key) == Some(&a) {
-            self.by_client.remove(&key);
+        let h = self.keyer.hash_one(ClientKeyRef::of_lease(&l));
+        if self.by_client.get(&h) == Some(&a) {
+            self.by_client.remove(&h);
         }
         Some(l)
     }

@@ -34,11 +34,13 @@ use crate::wire::dhcpv4::Repr;
 
 /// Datagrams read from one socket before the reactor commits and answers: bounds the latency a
 /// burst on one interface can add to replies on the others.
-const BATCH: usize = 64;
 const DHCP_PORT: u16 = 67;
 const CLIENT_PORT: u16 = 68;
 const RESCAN_MS: Millis = 10_000;
 const COMPACT_CHECK_MS: Millis = 60_000;
+/// ACKs that make a group commit worth doing at once: under load the window never fills,
+/// so the window bounds latency at low rates and this bounds it at high ones.
+const MAX_WAITING_REPLIES: usize = 64;
 
 /// Wall-clock now in ms. The only clock read in the program.
 pub fn now_ms() -> Millis {
@@ -94,10 +96,12 @@ pub struct Reactor {
     timers: BinaryHeap<Reverse<(Millis, Timer)>>,
     pending: Vec<Pending>,
     opts: RunOptions,
-    buf: Vec<u8>,
+    rx: udp::RecvBatch,
     out: Vec<u8>,
     stop: bool,
     ctl: Option<mio::net::UnixListener>,
+    /// When the pending journal records must be committed (batch mode's group-commit window).
+    commit_at: Option<Millis>,
     /// Failover TCP, one link per relationship (same index as in the server).
     links: Vec<fo::Link>,
 }
@@ -177,10 +181,11 @@ impl Reactor {
             timers: BinaryHeap::new(),
             pending: Vec::new(),
             opts,
-            buf: vec![0u8; 4096],
+            rx: udp::RecvBatch::new(),
             out: Vec::with_capacity(1500),
             stop: false,
             ctl: None,
+            commit_at: None,
             links: Vec::new(),
         };
         r.server.resume_failover(&replay_failover, now);
@@ -323,6 +328,7 @@ impl Reactor {
                 self.server.poll_at(now),
                 self.timers.peek().map(|Reverse((t, _))| *t),
                 reconnect,
+                self.commit_at,
             ]
             .into_iter()
             .flatten()
@@ -357,16 +363,16 @@ impl Reactor {
             while !ready.is_empty() {
                 let now = now_ms();
                 ready.retain(|&i| self.read_batch(i, now));
-                self.flush();
+                self.flush(false);
             }
             let now = now_ms();
             let records = self.server.on_timeout(now);
             self.append(&records);
             self.run_timers(now);
             self.fo_reconnect(now);
-            self.flush();
+            self.flush(false);
         }
-        self.flush();
+        self.flush(true);
         let s = self.server.stats;
         info!(
             "stats: received={} malformed={} dropped={} offers={} acks={} naks={} declines={} releases={} informs={}",
@@ -375,33 +381,35 @@ impl Reactor {
         Ok(())
     }
 
-    /// Read up to BATCH datagrams from interface `i`; true if it may have more.
+    /// Read one recvmmsg batch from interface `i` and handle it; true if it may have more.
     fn read_batch(&mut self, i: usize, now: Millis) -> bool {
-        for _ in 0..BATCH {
+        let Some(sock) = self.ifaces.get(i).and_then(|f| f.sock.as_ref()) else {
+            return false;
+        };
+        let n = match self.rx.recv(sock) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
+            Err(e) => {
+                warn!("receive failed: {e}");
+                return false;
+            }
+        };
+        for k in 0..n {
             let Some(f) = self.ifaces.get(i) else {
                 return false;
             };
-            let Some(sock) = f.sock.as_ref() else {
-                return false;
-            };
-            let meta = match udp::recv(sock, &mut self.buf) {
-                Ok(m) => m,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                    self.server.note_malformed();
-                    debug!("{}: {e}", f.name);
-                    continue;
-                }
-                Err(e) => {
-                    warn!("{}: receive failed: {e}", f.name);
-                    return false;
-                }
-            };
-            let Some(data) = self.buf.get(..meta.len) else {
+            let (Some(meta), Some(&truncated)) =
+                (self.rx.metas.get(k).copied(), self.rx.truncated.get(k))
+            else {
                 continue;
             };
-            let req = match Repr::parse(data) {
+            if truncated {
+                self.server.note_malformed();
+                debug!("{}: oversized datagram from {}", f.name, meta.src);
+                continue;
+            }
+            let req = match Repr::parse(self.rx.data(k)) {
                 Ok(r) => r,
                 Err(e) => {
                     self.server.note_malformed();
@@ -443,21 +451,43 @@ impl Reactor {
             }
             if durable && self.server.config().server.durability == Durability::Sync {
                 // `sync`: every reply waits for its own flush.
-                self.flush();
+                self.flush(true);
             }
         }
-        true
+        n == udp::BATCH
     }
 
-    /// Commit the journal, then send what waited for it.
-    fn flush(&mut self) {
+    /// Commit the journal, then send what waited for it. In `batch` mode the commit may wait
+    /// up to `commit-window-ms` so that one flush covers the ACKs of several turns (group
+    /// commit); replies that change no lease go out at once either way. `force` commits now.
+    fn flush(&mut self, force: bool) {
         let mut ok = true;
         if self.journal.has_pending() {
+            let now = now_ms();
+            // Only `batch` waits: `none` does not flush, so there is nothing to share.
+            let window = match self.server.config().server.durability {
+                Durability::Batch => u64::from(self.server.config().server.commit_window_ms),
+                _ => 0,
+            };
+            let at = *self.commit_at.get_or_insert(now + window);
+            let waiting = self.pending.iter().filter(|p| p.durable).count();
+            if !force && now < at && waiting < MAX_WAITING_REPLIES {
+                let pending = std::mem::take(&mut self.pending);
+                for p in pending {
+                    if p.durable {
+                        self.pending.push(p);
+                    } else {
+                        self.send(p.iface, &p.reply);
+                    }
+                }
+                return;
+            }
             if let Err(e) = self.journal.commit() {
                 events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
                 ok = false;
             }
         }
+        self.commit_at = None;
         let pending = std::mem::take(&mut self.pending);
         for p in pending {
             if p.durable && !ok {

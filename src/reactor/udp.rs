@@ -9,6 +9,7 @@ use std::os::fd::AsRawFd;
 use socket2::{Domain, Protocol, Socket, Type};
 
 /// A received datagram's addressing facts.
+#[derive(Clone, Copy, Debug)]
 pub struct RecvMeta {
     pub len: usize,
     pub src: SocketAddrV4,
@@ -43,52 +44,105 @@ pub fn open(ifname: &str, port: u16) -> io::Result<mio::net::UdpSocket> {
     Ok(mio::net::UdpSocket::from_std(std_sock))
 }
 
-/// recvmsg with IP_PKTINFO. `WouldBlock` when drained.
-pub fn recv(sock: &mio::net::UdpSocket, buf: &mut [u8]) -> io::Result<RecvMeta> {
-    // SAFETY: all pointers refer to locals that outlive the call; sizes are theirs.
-    unsafe {
-        let mut src: libc::sockaddr_in = zeroed();
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr() as *mut libc::c_void,
-            iov_len: buf.len(),
-        };
-        let mut cbuf = [0u64; 8];
-        let mut msg: libc::msghdr = zeroed();
-        msg.msg_name = &mut src as *mut _ as *mut libc::c_void;
-        msg.msg_namelen = size_of::<libc::sockaddr_in>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = cbuf.as_mut_ptr() as *mut libc::c_void;
-        msg.msg_controllen = size_of::<[u64; 8]>() as _;
-        let n = libc::recvmsg(sock.as_raw_fd(), &mut msg, libc::MSG_DONTWAIT);
-        if n < 0 {
-            return Err(io::Error::last_os_error());
+/// Datagrams read per recvmmsg call.
+pub const BATCH: usize = 32;
+/// Largest datagram we read whole; longer ones are truncated and counted as malformed.
+pub const MAX_DATAGRAM: usize = 1536;
+
+/// Buffers for one recvmmsg call: reused for every call, so the hot path allocates nothing.
+pub struct RecvBatch {
+    bufs: Vec<[u8; MAX_DATAGRAM]>,
+    names: Vec<libc::sockaddr_in>,
+    cmsgs: Vec<[u64; 8]>,
+    pub metas: Vec<RecvMeta>,
+    /// Set for datagrams longer than MAX_DATAGRAM.
+    pub truncated: Vec<bool>,
+}
+
+impl RecvBatch {
+    pub fn new() -> RecvBatch {
+        // SAFETY: sockaddr_in is plain old data; all-zero is a valid value.
+        let zero_name: libc::sockaddr_in = unsafe { zeroed() };
+        RecvBatch {
+            bufs: vec![[0u8; MAX_DATAGRAM]; BATCH],
+            names: vec![zero_name; BATCH],
+            cmsgs: vec![[0u64; 8]; BATCH],
+            metas: Vec::with_capacity(BATCH),
+            truncated: Vec::with_capacity(BATCH),
         }
-        let mut dst = Ipv4Addr::UNSPECIFIED;
-        let mut c = libc::CMSG_FIRSTHDR(&msg);
-        while !c.is_null() {
-            if (*c).cmsg_level == libc::IPPROTO_IP && (*c).cmsg_type == libc::IP_PKTINFO {
-                let info = libc::CMSG_DATA(c) as *const libc::in_pktinfo;
-                let info = std::ptr::read_unaligned(info);
-                dst = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
+    }
+
+    /// Payload of datagram `i` of the last `recv`.
+    pub fn data(&self, i: usize) -> &[u8] {
+        let len = self.metas.get(i).map_or(0, |m| m.len);
+        self.bufs.get(i).and_then(|b| b.get(..len)).unwrap_or(&[])
+    }
+
+    /// recvmmsg with IP_PKTINFO: fills `metas` and returns how many datagrams were read.
+    /// Fewer than BATCH means the socket was drained at that moment (so edge-triggered
+    /// readiness will report anything newer); `WouldBlock` when there was nothing.
+    pub fn recv(&mut self, sock: &mio::net::UdpSocket) -> io::Result<usize> {
+        self.metas.clear();
+        self.truncated.clear();
+        // SAFETY: every pointer refers to buffers owned by self that outlive the call, and
+        // each length is the size of the buffer it describes.
+        let n = unsafe {
+            let mut iovs: [libc::iovec; BATCH] = zeroed();
+            let mut hdrs: [libc::mmsghdr; BATCH] = zeroed();
+            for k in 0..BATCH {
+                iovs[k] = libc::iovec {
+                    iov_base: self.bufs[k].as_mut_ptr() as *mut libc::c_void,
+                    iov_len: MAX_DATAGRAM,
+                };
+                let h = &mut hdrs[k].msg_hdr;
+                h.msg_name = &mut self.names[k] as *mut _ as *mut libc::c_void;
+                h.msg_namelen = size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                h.msg_iov = &mut iovs[k];
+                h.msg_iovlen = 1;
+                h.msg_control = self.cmsgs[k].as_mut_ptr() as *mut libc::c_void;
+                h.msg_controllen = size_of::<[u64; 8]>() as _;
             }
-            c = libc::CMSG_NXTHDR(&msg, c);
-        }
-        let src = SocketAddrV4::new(
-            Ipv4Addr::from(u32::from_be(src.sin_addr.s_addr)),
-            u16::from_be(src.sin_port),
-        );
-        if msg.msg_flags & libc::MSG_TRUNC != 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "datagram larger than buffer",
-            ));
-        }
-        Ok(RecvMeta {
-            len: n as usize,
-            src,
-            dst,
-        })
+            let n = libc::recvmmsg(
+                sock.as_raw_fd(),
+                hdrs.as_mut_ptr(),
+                BATCH as libc::c_uint,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            );
+            if n < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let n = n as usize;
+            for h in hdrs.iter().take(n) {
+                let msg = &h.msg_hdr;
+                let mut dst = Ipv4Addr::UNSPECIFIED;
+                let mut c = libc::CMSG_FIRSTHDR(msg);
+                while !c.is_null() {
+                    if (*c).cmsg_level == libc::IPPROTO_IP && (*c).cmsg_type == libc::IP_PKTINFO {
+                        let info =
+                            std::ptr::read_unaligned(libc::CMSG_DATA(c) as *const libc::in_pktinfo);
+                        dst = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
+                    }
+                    c = libc::CMSG_NXTHDR(msg, c);
+                }
+                let src = &*(msg.msg_name as *const libc::sockaddr_in);
+                let src = SocketAddrV4::new(
+                    Ipv4Addr::from(u32::from_be(src.sin_addr.s_addr)),
+                    u16::from_be(src.sin_port),
+                );
+                let len = (h.msg_len as usize).min(MAX_DATAGRAM);
+                self.truncated.push(msg.msg_flags & libc::MSG_TRUNC != 0);
+                self.metas.push(RecvMeta { len, src, dst });
+            }
+            n
+        };
+        Ok(n)
+    }
+}
+
+impl Default for RecvBatch {
+    fn default() -> Self {
+        RecvBatch::new()
     }
 }
 

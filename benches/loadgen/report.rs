@@ -1,0 +1,234 @@
+//! `loadgen report --dir DIR`: one Markdown table from the per-server `NAME.txt` files that
+//! `scripts/bench.sh` collected (`key value` lines from `loadgen plan` plus the script's own
+//! keys), the ratios to the floor and to each peer, and duodhcp's targets as MET / NOT MET.
+
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// Row order; a missing file is left out, a file with a `skipped` key prints the reason.
+const ROWS: [&str; 8] = [
+    "floor",
+    "isc-dhcpd",
+    "kea",
+    "dnsmasq",
+    "duodhcp-sync",
+    "duodhcp-batch",
+    "duodhcp-none",
+    "duodhcp-failover",
+];
+const PEERS: [&str; 3] = ["isc-dhcpd", "kea", "dnsmasq"];
+
+type Kv = HashMap<String, String>;
+
+fn load(path: &std::path::Path) -> Option<Kv> {
+    let s = std::fs::read_to_string(path).ok()?;
+    let mut kv = Kv::new();
+    for l in s.lines() {
+        if let Some((k, v)) = l.trim().split_once(' ') {
+            kv.insert(k.to_string(), v.trim().to_string());
+        }
+    }
+    Some(kv)
+}
+
+/// The last value wins: `loadgen plan` may print a key twice (aggregate, then the median).
+fn num(kv: &Kv, k: &str) -> Option<f64> {
+    kv.get(k)?.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
+fn fmt_n(v: Option<f64>, prec: usize) -> String {
+    match v {
+        Some(v) => format!("{v:.prec$}"),
+        None => "–".into(),
+    }
+}
+
+/// The figures compared in the ratio tables: (title, key, higher is better).
+const FIGS: [(&str, &str, bool); 7] = [
+    ("max rate", "max.rate", true),
+    ("CPU@10k", "common.srv_cpu_ms_per_1k", false),
+    ("CPU@max", "max.srv_cpu_ms_per_1k", false),
+    ("p50", "lat.p50_us", false),
+    ("p99", "lat.p99_us", false),
+    ("RSS", "rss_kb", false),
+    ("write B/lease", "write_bytes_per_lease", false),
+];
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}", a / b),
+        (Some(a), Some(_)) if a.abs() < f64::EPSILON => "=".into(),
+        _ => "–".into(),
+    }
+}
+
+pub fn render(dir: &str) -> std::io::Result<String> {
+    let mut data: Vec<(&str, Kv)> = Vec::new();
+    for name in ROWS {
+        if let Some(kv) = load(&std::path::Path::new(dir).join(format!("{name}.txt"))) {
+            data.push((name, kv));
+        }
+    }
+    let extra = load(&std::path::Path::new(dir).join("_duodhcp.txt")).unwrap_or_default();
+    let get = |n: &str| data.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "| server | max rate/s (<1 % loss) | server CPU ms/1k @10k/s | server CPU ms/1k @max | latency p50/p99/p99.9 µs @max/2 | RSS/HWM KiB after the fill | written B/lease (io / file) | renew max/s | perfdhcp /s (drops) | loadgen CPU ms/1k @max |"
+    );
+    let _ = writeln!(o, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (name, kv) in &data {
+        if let Some(why) = kv.get("skipped") {
+            let _ = writeln!(o, "| {name} | skipped: {why} | | | | | | | | |");
+            continue;
+        }
+        let common = match (
+            num(kv, "common.srv_cpu_ms_per_1k"),
+            num(kv, "common.loss_pct"),
+        ) {
+            (Some(c), Some(l)) if l >= 1.0 => format!("{c:.3} (loss {l:.1} %)"),
+            (c, _) => fmt_n(c, 3),
+        };
+        let gl = if kv.get("max.next_fail_gen_limited").map(String::as_str) == Some("1") {
+            " (generator-bound)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "| {name} | {}{gl} | {common} | {} | {} / {} / {} | {} / {} ({} leases) | {} / {} | {} | {} ({} %) | {} |",
+            fmt_n(num(kv, "max.rate"), 0),
+            fmt_n(num(kv, "max.srv_cpu_ms_per_1k"), 3),
+            fmt_n(num(kv, "lat.p50_us"), 0),
+            fmt_n(num(kv, "lat.p99_us"), 0),
+            fmt_n(num(kv, "lat.p999_us"), 0),
+            fmt_n(num(kv, "rss_kb"), 0),
+            fmt_n(num(kv, "hwm_kb"), 0),
+            fmt_n(num(kv, "fill.leases"), 0),
+            fmt_n(num(kv, "write_bytes_per_lease"), 0),
+            fmt_n(num(kv, "store_bytes_per_lease"), 0),
+            fmt_n(num(kv, "renew.rate"), 0),
+            fmt_n(num(kv, "perfdhcp.rate"), 0),
+            fmt_n(num(kv, "perfdhcp.drop_pct"), 1),
+            fmt_n(num(kv, "max.gen_cpu_ms_per_1k"), 3),
+        );
+    }
+    let _ = writeln!(
+        o,
+        "\nRatios (row ÷ reference; for max rate higher is better, for the rest lower is better):\n"
+    );
+    let _ = write!(o, "| row ÷ reference |");
+    for (t, _, _) in FIGS {
+        let _ = write!(o, " {t} |");
+    }
+    let _ = writeln!(o, "\n|---|{}", "---:|".repeat(FIGS.len()));
+    let live = |n: &str| get(n).filter(|kv| !kv.contains_key("skipped"));
+    for (name, kv) in &data {
+        if kv.contains_key("skipped") {
+            continue;
+        }
+        let mut refs: Vec<&str> = vec!["floor"];
+        if name.starts_with("duodhcp") {
+            refs.extend(PEERS);
+        }
+        for r in refs {
+            if r == *name {
+                continue;
+            }
+            let Some(rk) = live(r) else { continue };
+            let _ = write!(o, "| {name} ÷ {r} |");
+            for (_, k, _) in FIGS {
+                let _ = write!(o, " {} |", ratio(num(kv, k), num(rk, k)));
+            }
+            let _ = writeln!(o);
+        }
+    }
+    // duodhcp's own figures and targets (batch mode).
+    if let Some(b) = live("duodhcp-batch") {
+        let _ = writeln!(o, "\nduodhcp targets (durability batch):\n");
+        let mut t = |what: &str, fig: String, met: Option<bool>| {
+            let m = match met {
+                Some(true) => "MET",
+                Some(false) => "NOT MET",
+                None => "NOT MEASURED",
+            };
+            let _ = writeln!(o, "- {m}: {what} — {fig}");
+        };
+        let cpu = num(b, "common.srv_cpu_ms_per_1k");
+        let fl = live("floor").and_then(|f| num(f, "common.srv_cpu_ms_per_1k"));
+        let r = cpu.zip(fl).map(|(c, f)| c / f);
+        t(
+            "server CPU per 1000 exchanges at 10k/s ≤ 1.5× the floor's",
+            format!(
+                "{} ms vs floor {} ms = {}×",
+                fmt_n(cpu, 3),
+                fmt_n(fl, 3),
+                fmt_n(r, 2)
+            ),
+            r.map(|r| r <= 1.5),
+        );
+        let mx = num(b, "max.rate");
+        t(
+            "highest rate under 1 % loss ≥ 100k/s",
+            format!("{}/s", fmt_n(mx, 0)),
+            mx.map(|m| m >= 100_000.0),
+        );
+        let rss = num(b, "rss_kb");
+        t(
+            "RSS ≤ 8 MiB with 50k leases",
+            format!(
+                "VmRSS {} KiB (VmHWM {} KiB) with {} leases",
+                fmt_n(rss, 0),
+                fmt_n(num(b, "hwm_kb"), 0),
+                fmt_n(num(b, "fill.leases"), 0)
+            ),
+            rss.map(|r| r <= 8192.0),
+        );
+        let rec = num(&extra, "recovery_ms");
+        t(
+            "journal recovery < 300 ms for 1M records over 50k live leases",
+            format!(
+                "{} ms ({})",
+                fmt_n(rec, 1),
+                extra
+                    .get("recovery_source")
+                    .map(String::as_str)
+                    .unwrap_or("no figure")
+            ),
+            rec.map(|r| r < 300.0),
+        );
+        let bin = num(&extra, "binary_bytes");
+        t(
+            "release binary (stripped) < 1.5 MiB",
+            format!("{} bytes", fmt_n(bin, 0)),
+            bin.map(|b| b < 1.5 * 1024.0 * 1024.0),
+        );
+        if let Some(s) = num(&extra, "startup_ms") {
+            let _ = writeln!(
+                o,
+                "- start-up of the release binary on the journal left by the run: {s:.0} ms to ready (event 1024), {} leases, {} journal bytes",
+                fmt_n(num(&extra, "startup_leases"), 0),
+                fmt_n(num(&extra, "startup_journal_bytes"), 0)
+            );
+        }
+    }
+    if let Some(k) = live("kea") {
+        let ours = num(k, "max.rate");
+        let theirs = num(k, "perfdhcp.rate");
+        let met = ours.zip(theirs).map(|(a, b)| a >= b);
+        let _ = writeln!(
+            o,
+            "\nCross-check against Kea: loadgen {}/s under 1 % loss vs perfdhcp {}/s ({} % drops) — {}; loadgen's own CPU {} ms per 1000 exchanges at that rate (it busy-polls, so this is wall time per exchange).",
+            fmt_n(ours, 0),
+            fmt_n(theirs, 0),
+            fmt_n(num(k, "perfdhcp.drop_pct"), 1),
+            match met {
+                Some(true) => "MET",
+                Some(false) => "NOT MET",
+                None => "NOT MEASURED",
+            },
+            fmt_n(num(k, "max.gen_cpu_ms_per_1k"), 3),
+        );
+    }
+    Ok(o)
+}
