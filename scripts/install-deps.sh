@@ -18,7 +18,8 @@ set -u
 #   tshark           independent capture to check unicast renewals
 #   iproute2         ip netns / veth
 #   python3          helper scripts
-PACKAGES="isc-dhcp-client udhcpc dhcpcd-base kea-admin isc-dhcp-server dnsmasq-base tshark iproute2 python3"
+#   faketime         a partner with a skewed clock (tests/failover_net.rs, event 20253)
+PACKAGES="isc-dhcp-client udhcpc dhcpcd-base kea-admin isc-dhcp-server dnsmasq-base tshark iproute2 python3 faketime"
 
 is_installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'
