@@ -55,23 +55,14 @@ pub fn execute(cmd: &Command, server: &mut Server, now: Millis) -> (String, Vec<
     let mut records = Vec::new();
     let (code, body) = match cmd {
         Command::Stats => {
-            let s = server.stats;
-            (
-                OK,
-                format!(
-                    "received {}\nmalformed {}\ndropped {}\noffers {}\nacks {}\nnaks {}\ndeclines {}\nreleases {}\ninforms {}\nleases {}\n",
-                    s.received,
-                    s.malformed,
-                    s.dropped,
-                    s.offers,
-                    s.acks,
-                    s.naks,
-                    s.declines,
-                    s.releases,
-                    s.informs,
-                    server.leases().len()
-                ),
-            )
+            let mut body: String = server
+                .stats
+                .fields()
+                .iter()
+                .map(|(k, v)| format!("{k} {v}\n"))
+                .collect();
+            body.push_str(&format!("leases {}\n", server.leases().len()));
+            (OK, body)
         }
         Command::Failover => match server.failover_status(now) {
             Some(text) => (OK, text),

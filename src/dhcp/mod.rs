@@ -60,6 +60,34 @@ pub struct Stats {
     pub bootp: u64,
 }
 
+impl Stats {
+    /// Every counter with its name, for logs and the control socket.
+    pub fn fields(&self) -> [(&'static str, u64); 10] {
+        [
+            ("received", self.received),
+            ("malformed", self.malformed),
+            ("dropped", self.dropped),
+            ("offers", self.offers),
+            ("acks", self.acks),
+            ("naks", self.naks),
+            ("declines", self.declines),
+            ("releases", self.releases),
+            ("informs", self.informs),
+            ("bootp", self.bootp),
+        ]
+    }
+}
+
+/// `received=N malformed=N …` on one line.
+impl std::fmt::Display for Stats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (k, v)) in self.fields().iter().enumerate() {
+            write!(f, "{}{k}={v}", if i == 0 { "" } else { " " })?;
+        }
+        Ok(())
+    }
+}
+
 /// An offered address held for a client until it requests it or the hold ends.
 #[derive(Clone, Debug)]
 struct Hold {

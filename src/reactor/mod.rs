@@ -373,11 +373,7 @@ impl Reactor {
             self.flush(false);
         }
         self.flush(true);
-        let s = self.server.stats;
-        info!(
-            "stats: received={} malformed={} dropped={} offers={} acks={} naks={} declines={} releases={} informs={}",
-            s.received, s.malformed, s.dropped, s.offers, s.acks, s.naks, s.declines, s.releases, s.informs
-        );
+        info!("stats: {}", self.server.stats);
         Ok(())
     }
 
@@ -784,20 +780,12 @@ impl Reactor {
                     self.stop = true;
                 }
                 libc::SIGHUP => self.reload(),
-                libc::SIGUSR1 => {
-                    let s = self.server.stats;
-                    info!(
-                        "stats: received={} malformed={} dropped={} offers={} acks={} naks={} leases={} journal_bytes={}",
-                        s.received,
-                        s.malformed,
-                        s.dropped,
-                        s.offers,
-                        s.acks,
-                        s.naks,
-                        self.server.leases().len(),
-                        self.journal.file_len()
-                    );
-                }
+                libc::SIGUSR1 => info!(
+                    "stats: {} leases={} journal_bytes={}",
+                    self.server.stats,
+                    self.server.leases().len(),
+                    self.journal.file_len()
+                ),
                 _ => {}
             }
         }
