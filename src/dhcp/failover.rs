@@ -174,7 +174,8 @@ impl Server {
     }
 
     /// Pool ownership follows the state: our own free addresses, or everything once the
-    /// partner has been down for an MCLT (draft-12 §5.10).
+    /// partner has been down for an MCLT (draft-12 §5.10). STOS is whole seconds, rounded
+    /// down, so "more than since + MCLT" guarantees the full MCLT has passed.
     pub(super) fn sync_owner(&mut self, ri: usize, now: Millis) {
         let Some(rel) = self.rels.get(ri) else { return };
         let mine = match rel.partner.role() {
@@ -182,9 +183,7 @@ impl Server {
             Role::Secondary => Owner::Secondary,
         };
         let owner = match rel.partner.serving() {
-            Service::PartnerDown { since }
-                if secs(now) >= since + u64::from(rel.partner.mclt()) =>
-            {
+            Service::PartnerDown { since } if secs(now) > since + u64::from(rel.partner.mclt()) => {
                 Owner::All
             }
             _ => mine,
@@ -205,7 +204,7 @@ impl Server {
             .flat_map(|r| {
                 let takeover = match r.partner.serving() {
                     Service::PartnerDown { since } => {
-                        Some((since + u64::from(r.partner.mclt())) * 1000).filter(|t| *t > now)
+                        Some((since + u64::from(r.partner.mclt()) + 1) * 1000).filter(|t| *t > now)
                     }
                     _ => None,
                 };

@@ -685,9 +685,10 @@ impl Partner {
         }
     }
 
+    /// STOS is whole seconds rounded down: one more second guarantees the full interval.
     fn auto_partner_down_at(&self) -> Option<Secs> {
         (self.state == ServerState::CommunicationsInterrupted && self.s.auto_partner_down > 0)
-            .then(|| self.stos + u64::from(self.s.auto_partner_down))
+            .then(|| self.stos + u64::from(self.s.auto_partner_down) + 1)
     }
 
     /// The earliest time `on_timeout` has something to do.
