@@ -323,7 +323,7 @@ impl Server {
             Inbound::Acked {
                 addr,
                 rejected: None,
-            } => self.fo_acked(addr, now, records),
+            } => self.fo_acked(addr, records),
             Inbound::Acked {
                 addr,
                 rejected: Some((r, m)),
@@ -430,7 +430,7 @@ impl Server {
 
     /// The partner acknowledged our update: it now knows the PET we sent, and a released or
     /// expired address returns to the free pool (draft-12 §5.11).
-    fn fo_acked(&mut self, a: Ipv4Addr, now: Millis, records: &mut Vec<Record>) {
+    fn fo_acked(&mut self, a: Ipv4Addr, records: &mut Vec<Record>) {
         let Some(l) = self.leases.get(a) else { return };
         let mut l = l.clone();
         l.partner_end = l.partner_end.max(l.sent_end);
@@ -447,7 +447,6 @@ impl Server {
             return;
         }
         // Not journaled: a lower `partner_end` after a restart only shortens the next lease.
-        let _ = now;
         self.leases.upsert(l);
     }
 

@@ -679,7 +679,7 @@ impl Server {
         let in_scope = self.cfg.scopes.get(si).is_some_and(|s| s.contains(a));
         if !in_scope {
             // Wrong network for this link: the client moved (RFC 2131 §4.3.2 INIT-REBOOT).
-            return self.nak(ing, req, si, sid, c, a, "address not on this network");
+            return self.nak(ing, req, sid, c, a, "address not on this network");
         }
         if phase != "selecting" {
             // Outside SELECTING, only answer for bindings we know (RFC 2131 §4.3.2: "if the
@@ -695,21 +695,13 @@ impl Server {
                     .get(a)
                     .is_some_and(|l| holds_address(l, secs(now)));
                 if taken || (self.cfg.server.authoritative && !self.allowed(now, si, a, c)) {
-                    return self.nak(ing, req, si, sid, c, a, "address belongs to another client");
+                    return self.nak(ing, req, sid, c, a, "address belongs to another client");
                 }
                 return self.drop_("no record of this client");
             }
         }
         if !self.allowed(now, si, a, c) {
-            return self.nak(
-                ing,
-                req,
-                si,
-                sid,
-                c,
-                a,
-                "address not available to this client",
-            );
+            return self.nak(ing, req, sid, c, a, "address not available to this client");
         }
         let desired = self.lease_time(si, req);
         let records = self.bind(now, si, a, c, req, desired);
@@ -808,12 +800,10 @@ impl Server {
         records
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn nak(
         &mut self,
         ing: &Ingress,
         req: &Repr,
-        si: usize,
         sid: Ipv4Addr,
         c: &Client,
         a: Ipv4Addr,
@@ -839,7 +829,6 @@ impl Server {
         if let Some(ri) = req.relay_agent_info() {
             r.set_option(opt::RELAY_AGENT_INFO, ri.to_vec());
         }
-        let _ = si;
         Outcome {
             reply: Some(Reply {
                 dest: destination(req, Some(MessageType::Nak), Ipv4Addr::UNSPECIFIED),
