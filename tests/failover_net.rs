@@ -700,3 +700,32 @@ fn tshark_decodes_failover_session() {
         assert!(v.contains(&needle), "no {t} in the decode");
     }
 }
+
+/// The operator declares the partner down (`duodhcp ctl partner-down NAME`, no automatic
+/// switchover configured): the survivor leaves COMMUNICATIONS-INTERRUPTED only on command,
+/// and the command is refused for a relationship that does not exist.
+#[test]
+fn operator_forces_partner_down() {
+    if !prerequisites(&[]) {
+        return;
+    }
+    let hub = Hub::new("fo-ctl", 2);
+    let (p, mut s) = start_pair(&hub, |_, _| {});
+    wait_normal(&p, &s);
+    s.kill9();
+    p.wait_state("communications-interrupted", "", Duration::from_secs(5))
+        .unwrap_or_else(|e| panic!("{e}\n{}", p.log()));
+    // No automatic switchover: it stays there.
+    thread::sleep(Duration::from_secs(2));
+    assert_eq!(p.status().unwrap().local(), "communications-interrupted");
+    let bad = p.ctl(&["partner-down", "no-such-relationship"]);
+    assert!(!bad.ok(), "unknown relationship accepted: {}", bad.stdout);
+    let o = p.ctl(&["partner-down", "fo-test"]);
+    assert!(o.ok(), "{} {}", o.stdout, o.stderr);
+    p.wait_state("partner-down", "", Duration::from_secs(3))
+        .unwrap_or_else(|e| panic!("{e}\n{}", p.log()));
+    assert!(
+        p.log().contains("event=20251"),
+        "state change event missing"
+    );
+}
