@@ -3,13 +3,17 @@
 # Kea (memfile) and dnsmasq, driven by our relay-mode load generator (benches/loadgen).
 #
 #   scripts/bench.sh full     every server, every figure (≤ 15 min on 2 cores)
-#   scripts/bench.sh quick    floor + duodhcp (durability batch), shorter steps (≤ 2 min)
+#   scripts/bench.sh quick    floor + duodhcp (durability batch, alone and with a failover
+#                             partner), shorter steps (≤ 2 min)
 #
 # Topology: two network namespaces made here (server side, client side) joined by one veth
 # pair, 198.18.0.1/15 (server) and 198.18.0.2/15 (generator acting as relay agent: giaddr
-# set, unicast to port 67, replies come back to its port 67). No other address is used, no
-# host interface is touched. Every process started here is stopped by PID, and the
-# namespaces and temp files are removed, also on failure or Ctrl-C (trap).
+# set, unicast to port 67, replies come back to its port 67). For the failover row a third
+# namespace holds the partner, joined to the server side only, by a second veth pair
+# (198.19.200.1/30 server, 198.19.200.2/30 partner: outside the pool and the client
+# segment). No other address is used, no host interface is touched. Every process started
+# here is stopped by PID, and the namespaces and temp files are removed, also on failure or
+# Ctrl-C (trap).
 #
 # Per server: start on an empty lease store with the config in benches/configs/, fill 50k
 # clients at 10k/s (RSS and bytes written per lease after it), 10k/s for the common CPU
@@ -84,8 +88,13 @@ fi
 TAG=$$
 NSS=dhb${TAG}s
 NSC=dhb${TAG}c
+NSP=dhb${TAG}p
 VS=dhbs${TAG}
 VC=dhbc${TAG}
+VFS=dhfs${TAG} # server end of the failover link
+VFP=dhfp${TAG} # partner end
+FO_SRV=198.19.200.1
+FO_PEER=198.19.200.2
 WORK=$(mktemp -d /var/tmp/duodhcp-bench.XXXXXX) # on disk: fsync must cost what it costs
 RES=$WORK/results
 mkdir -p "$RES"
@@ -108,23 +117,29 @@ cleanup() {
     for p in "${PIDS[@]}"; do stop_pid "$p"; done
     ip netns del "$NSS" 2>/dev/null
     ip netns del "$NSC" 2>/dev/null
-    rm -rf "/etc/netns/$NSS" "/etc/netns/$NSC"
+    ip netns del "$NSP" 2>/dev/null
+    rm -rf "/etc/netns/$NSS" "/etc/netns/$NSC" "/etc/netns/$NSP"
     # BENCH_KEEP=1 keeps the server logs and stores for a look afterwards.
     if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$NSS" && ip netns add "$NSC" || exit 1
+ip netns add "$NSS" && ip netns add "$NSC" && ip netns add "$NSP" || exit 1
 # `ip netns exec` bind-mounts /etc/netns/NS/* over /etc: an empty resolv.conf keeps anything
 # started inside away from the host's resolvers.
-for ns in "$NSS" "$NSC"; do mkdir -p "/etc/netns/$ns" && : >"/etc/netns/$ns/resolv.conf"; done
+for ns in "$NSS" "$NSC" "$NSP"; do mkdir -p "/etc/netns/$ns" && : >"/etc/netns/$ns/resolv.conf"; done
 ip link add "$VS" netns "$NSS" type veth peer name "$VC" netns "$NSC" || exit 1
 ip -n "$NSS" addr add 198.18.0.1/15 dev "$VS"
 ip -n "$NSC" addr add 198.18.0.2/15 dev "$VC"
-for ns in "$NSS" "$NSC"; do ip -n "$ns" link set lo up; done
+ip link add "$VFS" netns "$NSS" type veth peer name "$VFP" netns "$NSP" || exit 1
+ip -n "$NSS" addr add "$FO_SRV/30" dev "$VFS"
+ip -n "$NSP" addr add "$FO_PEER/30" dev "$VFP"
+for ns in "$NSS" "$NSC" "$NSP"; do ip -n "$ns" link set lo up; done
 ip -n "$NSS" link set "$VS" up
 ip -n "$NSC" link set "$VC" up
+ip -n "$NSS" link set "$VFS" up
+ip -n "$NSP" link set "$VFP" up
 
 NCPU=$(nproc)
 GEN_CPU=0
@@ -139,10 +154,15 @@ SRV_CPU=$((NCPU > 1 ? 1 : 0))
 if [ "${BENCH_RT:-1}" = 1 ]; then
     SRV_PREFIX=(chrt -f 10 taskset -c "$SRV_CPU")
     GEN_PREFIX=(nice -n -20)
+    PARTNER_PREFIX=(chrt -f 10 taskset -c "$GEN_CPU")
 else
     SRV_PREFIX=(taskset -c "$SRV_CPU")
     GEN_PREFIX=()
+    PARTNER_PREFIX=(taskset -c "$GEN_CPU")
 fi
+# The failover partner shares the generator's core, so the server under test keeps a core to
+# itself as in its standalone row (the partner needs a few % of a core; SCHED_FIFO lets it
+# preempt the busy-polling generator when a BNDUPD arrives).
 
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
@@ -159,18 +179,31 @@ fi
 NEXT_TAG=176
 
 # bench_one NAME STORE_DIR CMD... : start CMD in the server namespace, pinned; wait until it
-# answers; run the plan; perfdhcp; stop it. Results go to $RES/NAME.txt.
+# answers; run the plan; perfdhcp; stop it. Results go to $RES/NAME.txt. Optional hooks (names
+# of functions, called with the server's PID and the output file): BEFORE_PROBE (non-zero
+# status: the row is skipped with the reason it printed) and AFTER_PLAN (after perfdhcp,
+# before the server is stopped).
 bench_one() {
     local name=$1 store=$2
     shift 2
     local dir=$WORK/$name out=$RES/$name.txt
     mkdir -p "$dir"
+    : >"$out"
     echo "== $name"
     local t0
     t0=$(date +%s%N)
     ip netns exec "$NSS" "${SRV_PREFIX[@]}" "$@" >"$dir/server.log" 2>&1 &
     local pid=$!
     PIDS+=("$pid")
+    if [ -n "${BEFORE_PROBE:-}" ]; then
+        local why
+        if ! why=$("$BEFORE_PROBE" "$pid" "$out"); then
+            echo "$name: $why; skipped"
+            echo "skipped $why" >"$out"
+            stop_pid "$pid"
+            return 1
+        fi
+    fi
     local probe
     probe=$(ip netns exec "$NSC" "$LOADGEN" probe --cpu "$GEN_CPU" --deadline-ms 20000 --tag 175)
     case "$probe" in "probe_ms "[0-9]*) ;; *) probe="" ;; esac
@@ -180,7 +213,7 @@ bench_one() {
         stop_pid "$pid"
         return 1
     fi
-    echo "ready_ms $((($(date +%s%N) - t0) / 1000000))" >"$out"
+    echo "ready_ms $((($(date +%s%N) - t0) / 1000000))" >>"$out"
     ip netns exec "$NSC" "${GEN_PREFIX[@]}" "$LOADGEN" plan --cpu "$GEN_CPU" --pid "$pid" --store "$store" \
         --tag "$NEXT_TAG" "${PLAN[@]}" ${EXTRA_PLAN:-} >>"$out"
     NEXT_TAG=$((NEXT_TAG + 1))
@@ -204,6 +237,7 @@ bench_one() {
                 printf "perfdhcp.drop_pct %.2f\n", 100 * (1 - recv["ra"] / sent["do"])
             }' "$dir/perfdhcp.out" >>"$out"
     fi
+    [ -n "${AFTER_PLAN:-}" ] && "$AFTER_PLAN" "$pid" "$out"
     stop_pid "$pid"
     echo "   $(grep -E '^(max.rate|common.srv_cpu_ms_per_1k|rss_kb|perfdhcp.rate) ' "$out" | tr '\n' ' ')"
     LAST_DIR=$dir
@@ -245,7 +279,8 @@ if [ "$MODE" = full ]; then
 fi
 
 # ---- duodhcp ----
-if [ "$MODE" = full ]; then MODES="sync batch none"; else MODES="batch"; fi
+# batch last, so that the failover row below runs right after its standalone reference.
+if [ "$MODE" = full ]; then MODES="sync none batch"; else MODES="batch"; fi
 for dur in $MODES; do
     d=$WORK/duodhcp-$dur
     mkdir -p "$d"
@@ -254,8 +289,89 @@ for dur in $MODES; do
     # Per-transaction info lines off (as for the peers); numbered events stay on.
     bench_one "duodhcp-$dur" "$d" env RUST_LOG=warn,duodhcp::events=info "$DUODHCP" -c "$d/duodhcp.conf"
 done
-# SLOT: duodhcp with a failover partner (a second duodhcp in a third namespace) goes here,
-# as row `duodhcp-failover`, once failover lands. Until then the row is absent.
+# ---- duodhcp with a failover partner ----
+# The same server (durability batch, same config) as the primary of a failover pair; the
+# partner, a second duodhcp as secondary, runs in the third namespace and only talks TCP 647
+# to it. `load-balance 100` keeps every client on the primary (no pool share for the
+# secondary, no balancing traffic), so what the pair adds is one BNDUPD → BNDACK per lease
+# change. BENCH_FO_MODE / BENCH_FO_UNACKED change the relationship for experiments.
+FO_MODE=${BENCH_FO_MODE:-load-balance 100}
+FO_UNACKED=${BENCH_FO_UNACKED:-100}
+fo_conf() { # fo_conf DIR IFACE SERVER_ID ROLE ADDR PEER
+    local d=$1
+    {
+        sed -e "s|@IFACE@|$2|g" -e "s|@DIR@|$d|g" -e "s|@DURABILITY@|batch|g" \
+            -e "s|server-id 198.18.0.1|server-id $3|" -e "s|control-socket none|control-socket $d/ctl.sock|" \
+            benches/configs/duodhcp.conf
+        echo
+        sed -e "s|@ROLE@|$4|" -e "s|@ADDR@|$5|" -e "s|@PEER@|$6|" -e "s|@MODE@|$FO_MODE|" \
+            -e "s|@UNACKED@|$FO_UNACKED|" benches/configs/duodhcp-failover.conf
+    } >"$d/duodhcp.conf"
+}
+fo_state() { "$DUODHCP" ctl --socket "$1/ctl.sock" failover 2>/dev/null | grep -m1 'role='; }
+active_leases() { "$DUODHCP" leases --journal "$1/leases.journal" --json 2>/dev/null | grep -c '"state":"active"'; }
+# BEFORE_PROBE: both ends NORMAL (bounded: 30 s), before any client is served.
+fo_wait_normal() {
+    local t0 st=""
+    t0=$(date +%s%N)
+    for _ in $(seq 1 300); do
+        st=$(fo_state "$FO_D")
+        case "$st" in *local=normal*partner=normal*)
+            {
+                echo "fo.normal_ms $((($(date +%s%N) - t0) / 1000000))"
+                echo "fo.mode $FO_MODE"
+                echo "fo.max_unacked $FO_UNACKED"
+            } >>"$2"
+            return 0
+            ;;
+        esac
+        if ! kill -0 "$1" 2>/dev/null || ! kill -0 "$FO_PID" 2>/dev/null; then break; fi
+        sleep 0.1
+    done
+    echo "the pair did not reach NORMAL within 30 s (primary: ${st:-no answer}; partner: $(fo_state "$FO_PD" || echo no answer))"
+    return 1
+}
+# AFTER_PLAN: let the update queue drain (bounded: 10 s), note what is left.
+fo_drain() {
+    local t0 st="" q="?"
+    t0=$(date +%s%N)
+    for _ in $(seq 1 100); do
+        st=$(fo_state "$FO_D")
+        q=$(printf '%s\n' "$st" | grep -o 'queue=[0-9]*' | cut -d= -f2)
+        [ "${q:-x}" = 0 ] && break
+        sleep 0.1
+    done
+    {
+        echo "fo.queue_end ${q:-?}"
+        echo "fo.drain_ms $((($(date +%s%N) - t0) / 1000000))"
+        echo "fo.state_end ${st:-no answer}"
+    } >>"$2"
+}
+FO_D=$WORK/duodhcp-failover
+FO_PD=$WORK/duodhcp-failover-partner
+mkdir -p "$FO_D" "$FO_PD"
+fo_conf "$FO_D" "$VS" 198.18.0.1 primary "$FO_SRV" "$FO_PEER"
+fo_conf "$FO_PD" "$VFP" "$FO_PEER" secondary "$FO_PEER" "$FO_SRV"
+ip netns exec "$NSP" "${PARTNER_PREFIX[@]}" env RUST_LOG=warn,duodhcp::events=info "$DUODHCP" \
+    -c "$FO_PD/duodhcp.conf" >"$FO_PD/server.log" 2>&1 &
+FO_PID=$!
+PIDS+=("$FO_PID")
+BEFORE_PROBE=fo_wait_normal AFTER_PLAN=fo_drain EXTRA_PLAN="--partner-pid $FO_PID --log $FO_D/server.log --log-match event=20286" \
+    bench_one duodhcp-failover "$FO_D" env RUST_LOG=warn,duodhcp::events=info "$DUODHCP" -c "$FO_D/duodhcp.conf"
+FO_OUT=$RES/duodhcp-failover.txt
+if ! grep -q '^skipped' "$FO_OUT"; then
+    # Counted after both have stopped, from their journals (the primary is stopped already).
+    c0=$(awk '{print $14 + $15}' "/proc/$FO_PID/stat" 2>/dev/null)
+    stop_pid "$FO_PID"
+    {
+        [ -n "$c0" ] && echo "fo.partner_cpu_ticks $c0"
+        echo "fo.dropped_updates $(grep -c 'event=20286' "$FO_D/server.log")"
+        echo "fo.partner_active $(active_leases "$FO_PD")"
+        echo "fo.primary_active $(active_leases "$FO_D")"
+    } >>"$FO_OUT"
+    echo "   $(grep -E '^fo\.(dropped_updates|queue_end|partner_active|primary_active) ' "$FO_OUT" | tr '\n' ' ')"
+fi
+stop_pid "$FO_PID"
 
 # ---- duodhcp extras: binary size, start-up on the journal the batch run left ----
 X=$RES/_duodhcp.txt

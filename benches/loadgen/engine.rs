@@ -62,6 +62,10 @@ pub struct Step {
     pub lat_us: Vec<u32>,
     pub gen_cpu_ms: f64,
     pub srv_cpu_ms: Option<f64>,
+    /// The failover partner's CPU over the step (`--partner-pid`), when there is one.
+    pub partner_cpu_ms: Option<f64>,
+    /// Lines the server logged during the step that hold the `--log-match` text.
+    pub log_hits: Option<u64>,
 }
 
 impl Step {
@@ -130,6 +134,9 @@ pub struct Gen {
     cursor: usize,
     ntx: usize,
     pub server: Option<Proc>,
+    pub partner: Option<Proc>,
+    /// A server log to watch (`--log`) and the text to count in it (`--log-match`).
+    pub watch: Option<(String, String)>,
     cur: Step,
     rxq: Vec<dhcp::Reply>,
 }
@@ -165,6 +172,8 @@ impl Gen {
             cursor: 0,
             ntx: 0,
             server: None,
+            partner: None,
+            watch: None,
             cur: Step::default(),
             rxq: Vec::with_capacity(BATCH),
         })
@@ -364,6 +373,12 @@ impl Gen {
         };
         self.cur.lat_us.reserve(planned as usize);
         let srv0 = self.server.and_then(|p| p.cpu_ms());
+        let peer0 = self.partner.and_then(|p| p.cpu_ms());
+        let log0 = self
+            .watch
+            .as_ref()
+            .and_then(|(f, _)| std::fs::metadata(f).ok())
+            .map(|m| m.len());
         let cpu0 = sys::self_cpu_ns();
         let t0 = self.now();
         let mut planned = planned;
@@ -411,6 +426,13 @@ impl Gen {
             (Some(a), Some(b)) => Some(b - a),
             _ => None,
         };
+        s.partner_cpu_ms = match (peer0, self.partner.and_then(|p| p.cpu_ms())) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        };
+        if let (Some((f, pat)), Some(off)) = (&self.watch, log0) {
+            s.log_hits = count_from(f, off, pat);
+        }
         s.lat_us.sort_unstable();
         s
     }
@@ -443,4 +465,15 @@ impl Gen {
         self.cur = Step::default();
         None
     }
+}
+
+/// Lines holding `pat` in `file` from byte `off` on (the part written during a step).
+fn count_from(file: &str, off: u64, pat: &str) -> Option<u64> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(file).ok()?;
+    f.seek(SeekFrom::Start(off)).ok()?;
+    let mut buf = Vec::new();
+    f.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    Some(text.lines().filter(|l| l.contains(pat)).count() as u64)
 }

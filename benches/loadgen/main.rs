@@ -8,7 +8,9 @@
 //!
 //! Common options (defaults): --relay 198.18.0.2 --server 198.18.0.1 --clients 50000
 //! --timeout-ms 250 --cpu 0 --pid PID (the server, for /proc figures) --tag N (chaddr byte)
-//! --store DIR (the server's lease storage, for file growth) --deadline-ms 10000 (probe).
+//! --store DIR (the server's lease storage, for file growth) --deadline-ms 10000 (probe)
+//! --partner-pid PID (the server's failover partner: its CPU per step and RSS after the fill)
+//! --log FILE --log-match TEXT (server log lines holding TEXT per step, as `STEP.log_hits`).
 //!
 //! Plan options: --fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
 //! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --lat-secs 3 --renew 0|1
@@ -83,6 +85,12 @@ impl Out {
         self.put(&format!("{p}.completed"), s.completed);
         if let Some(c) = s.srv_cpu_ms {
             self.f(&format!("{p}.srv_cpu_ms_per_1k"), s.per_1k(c));
+        }
+        if let Some(c) = s.partner_cpu_ms {
+            self.f(&format!("{p}.partner_cpu_ms_per_1k"), s.per_1k(c));
+        }
+        if let Some(n) = s.log_hits {
+            self.put(&format!("{p}.log_hits"), n);
         }
         self.f(&format!("{p}.gen_cpu_ms_per_1k"), s.per_1k(s.gen_cpu_ms));
         for (n, p_) in [("p50_us", 50.0), ("p99_us", 99.0), ("p999_us", 99.9)] {
@@ -209,6 +217,9 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     }
     let leases = g.bound();
     out.put("fill.leases", leases);
+    if let Some((rss, _)) = g.partner.and_then(|p| p.mem_kb()) {
+        out.put("partner_rss_kb", rss);
+    }
     if let Some(p) = server {
         if let Some((rss, hwm)) = p.mem_kb() {
             out.put("rss_kb", rss);
@@ -235,6 +246,7 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     let slices = (a.get::<f64>("common-secs", 5.0)?.round() as usize).max(1);
     let mut all = Step::default();
     let mut per_1k = Vec::new();
+    let mut partner_1k = Vec::new();
     for _ in 0..slices {
         let s = g.step(&StepSpec {
             kind: Kind::Dora,
@@ -245,6 +257,12 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
         eprintln!("{}", s.summary("common"));
         if let Some(c) = s.srv_cpu_ms {
             per_1k.push(s.per_1k(c));
+        }
+        if let Some(c) = s.partner_cpu_ms {
+            partner_1k.push(s.per_1k(c));
+        }
+        if let Some(n) = s.log_hits {
+            *all.log_hits.get_or_insert(0) += n;
         }
         all.rate = s.rate;
         all.started += s.started;
@@ -264,6 +282,11 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
         out.f("common.srv_cpu_ms_per_1k", *m);
         let spread = per_1k.last().unwrap_or(m) - per_1k.first().unwrap_or(m);
         out.f("common.srv_cpu_spread", spread);
+    }
+    partner_1k.retain(|v| v.is_finite());
+    partner_1k.sort_by(f64::total_cmp);
+    if let Some(m) = partner_1k.get(partner_1k.len() / 2) {
+        out.f("common.partner_cpu_ms_per_1k", *m);
     }
     g.settle(settle);
     // 3. Highest rate under 1 % loss.
@@ -336,6 +359,13 @@ fn run() -> Result<bool, String> {
     if let Some(pid) = a.kv.get("pid") {
         let pid: u32 = pid.parse().map_err(|_| "--pid: not a number")?;
         g.server = Some(sys::Proc { pid });
+    }
+    if let Some(pid) = a.kv.get("partner-pid") {
+        let pid: u32 = pid.parse().map_err(|_| "--partner-pid: not a number")?;
+        g.partner = Some(sys::Proc { pid });
+    }
+    if let (Some(f), Some(m)) = (a.kv.get("log"), a.kv.get("log-match")) {
+        g.watch = Some((f.clone(), m.clone()));
     }
     match a.cmd.as_str() {
         "probe" => match g.probe(a.get("deadline-ms", 10_000)?) {
