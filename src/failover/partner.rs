@@ -555,6 +555,12 @@ impl Partner {
             );
         }
         self.inbound.push(Inbound::Acked { addr, rejected });
+        if self.resync_needed && self.updates.is_empty() && self.state == ServerState::Normal {
+            // The queue overflowed earlier and has drained: resend what the partner has not
+            // acknowledged, so a burst never leaves it behind for good.
+            self.resync_needed = false;
+            self.inbound.push(Inbound::SendAll { all: false });
+        }
         self.check_upddone();
     }
 
@@ -615,11 +621,15 @@ impl Partner {
     pub fn queue_update(&mut self, lease: &Lease, now: Millis) {
         self.now = now;
         if let Some(dropped) = self.updates.push(lease.clone()) {
-            events::emit(
-                log::Level::Error,
-                id::DHCPV4_FAILOVER_CLIENT_LEASE_DROPPED,
-                &[&dropped.addr, &self.label, &self.s.name],
-            );
+            // Once per overflow episode: under overload one line per dropped update would
+            // cost more than the updates themselves. The resync after it covers them all.
+            if !self.resync_needed {
+                events::emit(
+                    log::Level::Error,
+                    id::DHCPV4_FAILOVER_CLIENT_LEASE_DROPPED,
+                    &[&dropped.addr, &self.label, &self.s.name],
+                );
+            }
             self.resync_needed = true;
         }
         self.pump();

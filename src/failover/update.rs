@@ -6,7 +6,7 @@
 //! Bounded: at most `cap` pending entries; a newer update for an address already pending
 //! replaces it in place (only the latest binding matters), and overflow drops the oldest.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::net::Ipv4Addr;
 
 use crate::lease::Lease;
@@ -17,6 +17,9 @@ pub const QUEUE_CAP: usize = 4096;
 #[derive(Debug)]
 pub struct UpdateQueue {
     pending: VecDeque<Lease>,
+    /// Addresses in `pending`: the usual push (a new address) and lookup stay O(1) even when
+    /// thousands of updates are queued.
+    pending_addrs: HashSet<Ipv4Addr>,
     in_flight: Vec<(u32, Lease)>,
     cap: usize,
 }
@@ -25,6 +28,7 @@ impl UpdateQueue {
     pub fn new(cap: usize) -> UpdateQueue {
         UpdateQueue {
             pending: VecDeque::new(),
+            pending_addrs: HashSet::new(),
             in_flight: Vec::new(),
             cap: cap.max(1),
         }
@@ -32,15 +36,24 @@ impl UpdateQueue {
 
     /// Queues `lease`; returns the update dropped by overflow, if any.
     pub fn push(&mut self, lease: Lease) -> Option<Lease> {
-        if let Some(p) = self.pending.iter_mut().find(|p| p.addr == lease.addr) {
-            *p = lease;
-            return None;
+        if self.pending_addrs.contains(&lease.addr) {
+            if let Some(p) = self.pending.iter_mut().find(|p| p.addr == lease.addr) {
+                *p = lease;
+                return None;
+            }
         }
+        self.pending_addrs.insert(lease.addr);
         self.pending.push_back(lease);
         if self.pending.len() > self.cap {
-            return self.pending.pop_front();
+            return self.pop_front();
         }
         None
+    }
+
+    fn pop_front(&mut self) -> Option<Lease> {
+        let l = self.pending.pop_front()?;
+        self.pending_addrs.remove(&l.addr);
+        Some(l)
     }
 
     /// The next update to send if fewer than `window` are un-acked.
@@ -48,7 +61,7 @@ impl UpdateQueue {
         if self.in_flight.len() >= window {
             return None;
         }
-        self.pending.pop_front()
+        self.pop_front()
     }
 
     pub fn sent(&mut self, xid: u32, lease: Lease) {
@@ -64,18 +77,25 @@ impl UpdateQueue {
     /// Connection lost: in-flight updates are resent first, unless a newer one is pending.
     pub fn requeue_in_flight(&mut self) {
         for (_, l) in std::mem::take(&mut self.in_flight).into_iter().rev() {
-            if !self.pending.iter().any(|p| p.addr == l.addr) {
+            if self.pending_addrs.insert(l.addr) {
                 self.pending.push_front(l);
             }
         }
         while self.pending.len() > self.cap {
-            self.pending.pop_back();
+            if let Some(l) = self.pending.pop_back() {
+                self.pending_addrs.remove(&l.addr);
+            }
         }
     }
 
     /// Our latest un-acked binding for `addr` (pending beats in-flight: it is newer).
     pub fn find(&self, addr: Ipv4Addr) -> Option<&Lease> {
-        self.pending.iter().find(|l| l.addr == addr).or_else(|| {
+        let pending = if self.pending_addrs.contains(&addr) {
+            self.pending.iter().find(|l| l.addr == addr)
+        } else {
+            None
+        };
+        pending.or_else(|| {
             self.in_flight
                 .iter()
                 .rev()
@@ -86,7 +106,9 @@ impl UpdateQueue {
 
     /// Drops a not-yet-sent update for `addr` (the partner's newer binding won).
     pub fn drop_pending(&mut self, addr: Ipv4Addr) {
-        self.pending.retain(|l| l.addr != addr);
+        if self.pending_addrs.remove(&addr) {
+            self.pending.retain(|l| l.addr != addr);
+        }
     }
 
     pub fn len(&self) -> usize {

@@ -457,6 +457,14 @@ impl Reactor {
     /// up to `commit-window-ms` so that one flush covers the ACKs of several turns (group
     /// commit); replies that change no lease go out at once either way. `force` commits now.
     fn flush(&mut self, force: bool) {
+        // Failover output may leave before the commit, except a BNDACK: it vouches for a
+        // binding we stored (draft-12 §7.2), so it waits for the commit, which then happens
+        // at once. Our own BNDUPDs need no wait: the ACK they describe waits anyway, and a
+        // partner that learns of a lease we then lose in a crash only holds it longer.
+        let fo_out: Vec<Vec<Vec<u8>>> = (0..self.links.len())
+            .map(|r| self.server.fo_take_output(r))
+            .collect();
+        let acks_waiting = fo_out.iter().flatten().any(|m| is_bndack(m));
         let mut ok = true;
         if self.journal.has_pending() {
             let now = now_ms();
@@ -467,7 +475,7 @@ impl Reactor {
             };
             let at = *self.commit_at.get_or_insert(now + window);
             let waiting = self.pending.iter().filter(|p| p.durable).count();
-            if !force && now < at && waiting < MAX_WAITING_REPLIES {
+            if !force && !acks_waiting && now < at && waiting < MAX_WAITING_REPLIES {
                 let pending = std::mem::take(&mut self.pending);
                 for p in pending {
                     if p.durable {
@@ -475,6 +483,9 @@ impl Reactor {
                     } else {
                         self.send(p.iface, &p.reply);
                     }
+                }
+                for (r, out) in fo_out.into_iter().enumerate() {
+                    self.fo_write(r, out, true);
                 }
                 return;
             }
@@ -491,8 +502,8 @@ impl Reactor {
             }
             self.send(p.iface, &p.reply);
         }
-        for r in 0..self.links.len() {
-            self.fo_pump(r, ok);
+        for (r, out) in fo_out.into_iter().enumerate() {
+            self.fo_write(r, out, ok);
         }
     }
 
@@ -619,15 +630,14 @@ impl Reactor {
         self.append(&records);
     }
 
-    /// After the journal commit: write the core's messages, honour its close requests.
-    fn fo_pump(&mut self, r: usize, committed: bool) {
+    /// Write the core's messages (BNDACKs only once `committed`), honour its close requests.
+    fn fo_write(&mut self, r: usize, out: Vec<Vec<u8>>, committed: bool) {
         let now = now_ms();
-        let out = self.server.fo_take_output(r);
         let close = self.server.fo_take_close(r);
         let Some(link) = self.links.get_mut(r) else {
             return;
         };
-        if !committed && !out.is_empty() {
+        if !committed && out.iter().any(|m| is_bndack(m)) {
             // BNDACKs may not leave before their bindings are on disk: drop the link instead;
             // the partner resends un-acked updates on the next connection.
             self.fo_drop(r, now, Some("journal commit failed".into()));
@@ -883,6 +893,11 @@ impl Reactor {
             Err(e) => events::emit(Level::Error, ev::EVENT_SERVER_DATABASE_BACKUP, &[&e]),
         }
     }
+}
+
+/// Failover message type byte (draft-12 §6.1: after the 2-byte length) is BNDACK.
+fn is_bndack(msg: &[u8]) -> bool {
+    msg.get(2) == Some(&crate::wire::failover::MessageType::BndAck.to_u8())
 }
 
 fn subnet_broadcast(a: Ipv4Addr, prefix: u8) -> Ipv4Addr {
