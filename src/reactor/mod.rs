@@ -104,6 +104,8 @@ pub struct Reactor {
     commit_at: Option<Millis>,
     /// Failover TCP, one link per relationship (same index as in the server).
     links: Vec<fo::Link>,
+    /// Failover messages waiting for the group commit, per link.
+    fo_held: Vec<Vec<Vec<u8>>>,
 }
 
 /// Exit status for the process (sysexits: 74 I/O, 78 config).
@@ -187,6 +189,7 @@ impl Reactor {
             ctl: None,
             commit_at: None,
             links: Vec::new(),
+            fo_held: Vec::new(),
         };
         r.server.resume_failover(&replay_failover, now);
         r.open_failover();
@@ -457,14 +460,14 @@ impl Reactor {
     /// up to `commit-window-ms` so that one flush covers the ACKs of several turns (group
     /// commit); replies that change no lease go out at once either way. `force` commits now.
     fn flush(&mut self, force: bool) {
-        // Failover output may leave before the commit, except a BNDACK: it vouches for a
-        // binding we stored (draft-12 §7.2), so it waits for the commit, which then happens
-        // at once. Our own BNDUPDs need no wait: the ACK they describe waits anyway, and a
-        // partner that learns of a lease we then lose in a crash only holds it longer.
-        let fo_out: Vec<Vec<Vec<u8>>> = (0..self.links.len())
-            .map(|r| self.server.fo_take_output(r))
-            .collect();
-        let acks_waiting = fo_out.iter().flatten().any(|m| is_bndack(m));
+        // Failover output rides with the group commit: our BNDUPDs for a window's ACKs leave
+        // together, so the partner stores and acknowledges them with one commit of its own.
+        // A BNDACK vouches for a binding we stored (draft-12 §7.2): it waits for the commit,
+        // which then happens at once, so a partner is never kept waiting for our window.
+        for (r, held) in self.fo_held.iter_mut().enumerate() {
+            held.extend(self.server.fo_take_output(r));
+        }
+        let acks_waiting = self.fo_held.iter().flatten().any(|m| is_bndack(m));
         let mut ok = true;
         if self.journal.has_pending() {
             let now = now_ms();
@@ -484,9 +487,6 @@ impl Reactor {
                         self.send(p.iface, &p.reply);
                     }
                 }
-                for (r, out) in fo_out.into_iter().enumerate() {
-                    self.fo_write(r, out, true);
-                }
                 return;
             }
             if let Err(e) = self.journal.commit() {
@@ -502,7 +502,8 @@ impl Reactor {
             }
             self.send(p.iface, &p.reply);
         }
-        for (r, out) in fo_out.into_iter().enumerate() {
+        let held = std::mem::replace(&mut self.fo_held, vec![Vec::new(); self.links.len()]);
+        for (r, out) in held.into_iter().enumerate() {
             self.fo_write(r, out, ok);
         }
     }
@@ -540,6 +541,7 @@ impl Reactor {
                 info!("failover {name}: listening on {local}, partner {peer}");
             }
             self.links.push(link);
+            self.fo_held.push(Vec::new());
         }
     }
 
