@@ -37,7 +37,7 @@ use crate::wire::dhcpv4::Repr;
 const DHCP_PORT: u16 = 67;
 const CLIENT_PORT: u16 = 68;
 const RESCAN_MS: Millis = 10_000;
-const COMPACT_CHECK_MS: Millis = 60_000;
+const COMPACT_CHECK_MS: Millis = 5_000;
 /// ACKs that make a group commit worth doing at once: under load the window never fills,
 /// so the window bounds latency at low rates and this bounds it at high ones.
 const MAX_WAITING_REPLIES: usize = 64;
