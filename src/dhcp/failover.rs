@@ -506,6 +506,12 @@ impl Server {
         moved
     }
 
+    /// Every relationship's current state, for compaction (which rewrites the journal from
+    /// the live state and must not forget where failover stood).
+    pub fn failover_records(&self) -> Vec<FailoverStateRec> {
+        self.rels.iter().map(|r| r.partner.state_record()).collect()
+    }
+
     /// Operator view (control socket).
     pub fn failover_status(&self, now: Millis) -> Option<String> {
         if self.rels.is_empty() {

@@ -544,3 +544,43 @@ fn offers_from_a_discover_flood_do_not_lock_the_pool() {
         .reply
         .is_none());
 }
+
+#[test]
+fn failover_state_survives_in_the_records_compaction_writes() {
+    use crate::config::{FoMode, FoRole, Relationship};
+    use crate::journal::FailoverStateRec;
+    let mut cfg = config();
+    cfg.relationships = vec![Relationship {
+        name: "pair".into(),
+        role: FoRole::Secondary,
+        address: ip(1),
+        port: 647,
+        peer_address: ip(2),
+        peer_port: 647,
+        mode: FoMode::LoadBalance { percent: 50 },
+        mclt: 60,
+        max_response_delay: 30,
+        max_unacked_updates: 10,
+        auto_partner_down: 0,
+        load_balance_max_secs: 3,
+        shared_secret: None,
+        scopes: vec!["lan".into()],
+        line: 1,
+    }];
+    let saved = FailoverStateRec {
+        relationship: "pair".into(),
+        local_state: 4,
+        partner_state: 3,
+        since: 1_700_000_000,
+        partner_last_up: 1_699_999_000,
+    };
+    let mut s = Server::new(cfg, vec![], T0);
+    s.resume_failover(std::slice::from_ref(&saved), T0);
+    // Still in STARTUP: the record keeps the journaled PARTNER-DOWN to resume, not STARTUP.
+    assert_eq!(s.failover_records(), vec![saved]);
+    // Not serving until the relationship has settled (STARTUP answers nobody).
+    assert!(s
+        .handle(T0, &ingress(true), &packet(1, MessageType::Discover, &[]))
+        .reply
+        .is_none());
+}

@@ -738,21 +738,24 @@ impl Partner {
 
     /// The relationship state changed: journal this record.
     pub fn take_persist(&mut self) -> Option<FailoverStateRec> {
-        if !std::mem::take(&mut self.persist) {
-            return None;
-        }
+        std::mem::take(&mut self.persist).then(|| self.state_record())
+    }
+
+    /// The record that resumes this relationship after a restart (also written by
+    /// compaction, which rewrites the journal from the live state).
+    pub fn state_record(&self) -> FailoverStateRec {
         let (local, since) = if self.state == ServerState::Startup {
             (self.prev, self.prev_stos)
         } else {
             (self.state, self.stos)
         };
-        Some(FailoverStateRec {
+        FailoverStateRec {
             relationship: self.s.name.clone(),
             local_state: local.to_u8(),
             partner_state: self.partner_state.map_or(0, ServerState::to_u8),
             since,
             partner_last_up: self.partner_last_up,
-        })
+        }
     }
 
     /// Work produced outside `receive` (timers, disconnects, operator).

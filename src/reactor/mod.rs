@@ -856,10 +856,11 @@ impl Reactor {
             return;
         }
         events::emit(Level::Info, ev::EVENT_SERVER_CLEANUP_STARTED, &[]);
+        let fo_states = self.server.failover_records();
         let t0 = std::time::Instant::now();
         match self
             .journal
-            .compact(self.server.leases().iter(), &[], secs(now))
+            .compact(self.server.leases().iter(), &fo_states, secs(now))
         {
             Ok(st) => events::emit(
                 Level::Info,
