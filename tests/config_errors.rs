@@ -75,7 +75,7 @@ fn cases() -> Vec<Case> {
         case("subnet syntax", "scope lan {\n  subnet 198.18.0.0\n}\n", 2, "expected a subnet like 198.18.0.0/24"),
         case("subnet host bits", "scope lan {\n  subnet 198.18.0.1/24\n}\n", 2, "has host bits set; the network address is 198.18.0.0/24"),
         case("prefix too long", "scope lan {\n  subnet 198.18.0.0/31\n}\n", 2, "prefix length /31 is out of range; expected 8..30"),
-        case("prefix too short", "scope lan {\n  subnet 10.0.0.0/7\n}\n", 2, "expected 8..30"),
+        case("prefix too short", "scope lan {\n  subnet 198.0.0.0/7\n}\n", 2, "expected 8..30"),
         in_lan("range start after end", "    range 198.18.0.10 198.18.0.5\n", 3, "range 198.18.0.10 198.18.0.5: start is after end"),
         in_lan("range outside subnet", "    range 198.18.0.10 198.18.1.5\n", 3, "address 198.18.1.5 is outside subnet 198.18.0.0/24 of scope lan"),
         in_lan("range includes network address", "    range 198.18.0.0 198.18.0.5\n", 3, "includes the network address 198.18.0.0"),

@@ -285,9 +285,9 @@ mod tests {
     fn decode_rejects_missing_info() {
         let mut m = Message::new(MessageType::BndUpd, 0, 1);
         assert_eq!(decode_bndupd(&m).unwrap_err().1.reason, 3);
-        m.set_ip(code::ASSIGNED_IP_ADDRESS, Ipv4Addr::new(10, 0, 0, 1));
+        m.set_ip(code::ASSIGNED_IP_ADDRESS, Ipv4Addr::new(198, 18, 0, 9));
         let (ip, rej) = decode_bndupd(&m).unwrap_err();
-        assert_eq!((ip, rej.reason), (Some(Ipv4Addr::new(10, 0, 0, 1)), 3));
+        assert_eq!((ip, rej.reason), (Some(Ipv4Addr::new(198, 18, 0, 9)), 3));
         m.set_u8(code::BINDING_STATUS, 9);
         assert!(decode_bndupd(&m).is_err());
     }
@@ -295,7 +295,7 @@ mod tests {
     #[test]
     fn acceptance_rules() {
         let n = ServerState::Normal;
-        let local = active([10, 0, 0, 1], 1, 5000, 1000);
+        let local = active([198, 18, 0, 9], 1, 5000, 1000);
         // Released from the partner is stored as FREE (client data kept for affinity).
         let mut rel = local.clone();
         rel.state = BindingState::Released;
@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(e.reason, 2);
         assert_eq!(
             e.message,
-            "10.0.0.1: invalid state transition: active to free"
+            "198.18.0.9: invalid state transition: active to free"
         );
         // Secondary accepts FREE only once the received PET passed.
         assert!(accept_update(Some(&local), &free, Role::Secondary, n, 1500).is_ok());
@@ -349,8 +349,8 @@ mod tests {
 
     #[test]
     fn duelling() {
-        let a = active([10, 0, 0, 1], 1, 5000, 1000);
-        let mut b = active([10, 0, 0, 1], 2, 5000, 1200);
+        let a = active([198, 18, 0, 9], 1, 5000, 1000);
+        let mut b = active([198, 18, 0, 9], 2, 5000, 1200);
         assert!(!prefer_local(&a, &b, Role::Primary));
         assert!(prefer_local(&b, &a, Role::Secondary));
         b.cltt = 1000;

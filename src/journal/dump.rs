@@ -79,9 +79,10 @@ pub fn to_text(leases: &[Lease], now: Secs) -> String {
         };
         let _ = writeln!(
             out,
-            "{} {} id={} hw={} host={} start={} end={} ({})",
+            "{} {} owner={} id={} hw={} host={} start={} end={} ({})",
             l.addr,
             l.state.name(),
+            l.state.owner(),
             or_dash(hex_colon(&l.client_id)),
             or_dash(hex_colon(&l.chaddr)),
             or_dash(text_escape(&l.hostname)),
@@ -123,6 +124,8 @@ pub fn to_json(leases: &[Lease]) -> String {
         json_str(&mut out, l.addr.to_string().as_bytes());
         out.push_str(",\"state\":");
         json_str(&mut out, l.state.name().as_bytes());
+        out.push_str(",\"owner\":");
+        json_str(&mut out, l.state.owner().as_bytes());
         out.push_str(",\"client_id\":");
         json_str(&mut out, hex_colon(&l.client_id).as_bytes());
         out.push_str(",\"hwaddr\":");
@@ -151,7 +154,7 @@ mod tests {
     use std::net::Ipv4Addr;
 
     fn lease() -> Lease {
-        let mut l = Lease::free(Ipv4Addr::new(192, 168, 1, 5));
+        let mut l = Lease::free(Ipv4Addr::new(198, 18, 1, 5));
         l.state = BindingState::Active;
         l.client_id = vec![1, 0xaa, 0xbb];
         l.chaddr = vec![0xaa, 0xbb, 0xcc, 0, 1, 2];
@@ -174,7 +177,7 @@ mod tests {
         let t = to_text(&[lease()], 1_704_164_645);
         assert_eq!(
             t,
-            "192.168.1.5 active id=01:aa:bb hw=aa:bb:cc:00:01:02 host=a\"b\\x5cc\\x0a\\x01\\xff \
+            "198.18.1.5 active owner=client id=01:aa:bb hw=aa:bb:cc:00:01:02 host=a\"b\\x5cc\\x0a\\x01\\xff \
              start=2024-01-02T03:04:05Z end=2024-01-02T04:04:05Z (3600s left)\n"
         );
         assert_eq!(t.lines().count(), 1);

@@ -38,6 +38,18 @@ impl BindingState {
         })
     }
 
+    /// Who may hand the address out next (draft-12 §5.4): FREE belongs to the primary, BACKUP
+    /// to the secondary (without failover the one server owns every free address); a bound,
+    /// quarantined or not-yet-acknowledged address belongs to nobody until it is free again.
+    pub fn owner(self) -> &'static str {
+        match self {
+            BindingState::Free => "primary",
+            BindingState::Backup => "secondary",
+            BindingState::Active => "client",
+            _ => "none",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             BindingState::Free => "free",
