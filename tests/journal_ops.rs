@@ -321,7 +321,8 @@ fn dump_of_a_journal() {
     let r = read_leases(&p).unwrap();
     let text = dump::to_text(&r.leases, NOW);
     assert_eq!(text.lines().count(), 3);
-    assert!(text.starts_with("10.3.0.0 active owner=client id=01:52:54:00:00:00:00 hw=52:54:00:00:00:00"));
+    assert!(text
+        .starts_with("10.3.0.0 active owner=client id=01:52:54:00:00:00:00 hw=52:54:00:00:00:00"));
     let json = dump::to_json(&r.leases);
     assert_eq!(json.matches("\"addr\":").count(), 3);
     assert!(json.contains("\"hostname\":\"laptop-123\""));

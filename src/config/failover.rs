@@ -19,7 +19,7 @@
 //! }
 //! ```
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use super::parse::{duration_arg, ip_arg, number, single, unknown, words, Seen, R};
 use super::{FoMode, FoRole, Relationship, Scope};

@@ -7,8 +7,8 @@ pub mod failover;
 pub mod options;
 pub mod parse;
 
+use core::net::Ipv4Addr;
 use std::fmt;
-use std::net::Ipv4Addr;
 
 pub use parse::parse;
 

@@ -14,7 +14,7 @@
 //! would contradict the lease state machine (RFC 2131 §4.3.1 table 3 says which are server
 //! chosen).
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 /// How an option's value is written in the config and laid out on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

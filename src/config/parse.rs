@@ -58,7 +58,7 @@
 //! `\\`). Option values are described in [`super::options`]. Single-valued statements may
 //! appear once per block; an option code may appear once per level.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use super::failover as fo;
 use super::options::{self, Word};

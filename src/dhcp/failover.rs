@@ -3,7 +3,7 @@
 //! directions and the primary's pool balancing. The `Partner` state machine lives in
 //! `crate::failover`; this is the glue between it and the lease table.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use log::{debug, info};
 

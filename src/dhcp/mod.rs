@@ -6,9 +6,9 @@
 pub mod failover;
 pub mod reply;
 
+use core::net::{Ipv4Addr, SocketAddrV4};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
-use std::net::{Ipv4Addr, SocketAddrV4};
 
 use log::{debug, info, Level};
 

@@ -1,7 +1,7 @@
 //! Reply construction: option assembly in parameter-request-list order and the RFC 2131 §4.1
 //! destination rules.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use core::net::{Ipv4Addr, SocketAddrV4};
 
 use crate::config::OptionList;
 use crate::wire::dhcpv4::{options as opt, MessageType, Repr};

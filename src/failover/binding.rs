@@ -8,7 +8,7 @@
 //! receipt (ISC's `tsfp`) and is taken from `sent_end` (ISC's `tstp`) when sending. IP-flags
 //! are not kept (`Lease` has no field for them) and never sent.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use super::state::ServerState;
 use super::Role;

@@ -16,7 +16,7 @@ mod partner;
 pub mod state;
 pub mod update;
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 pub use binding::{accept_update, lease_time, pet, Reject};
 pub use loadbal::Hba;

@@ -11,7 +11,7 @@
 //! - UPDREQ/UPDREQALL → `Inbound::SendAll` → `queue_update` each binding before the next
 //!   `take_output`; the UPDDONE goes out once all of them are acked (digest §12).
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use log::{debug, info, warn};
 

@@ -6,8 +6,8 @@
 //! Bounded: at most `cap` pending entries; a newer update for an address already pending
 //! replaces it in place (only the latest binding matters), and overflow drops the oldest.
 
+use core::net::Ipv4Addr;
 use std::collections::{HashSet, VecDeque};
-use std::net::Ipv4Addr;
 
 use crate::lease::Lease;
 

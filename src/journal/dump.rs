@@ -151,7 +151,7 @@ pub fn to_json(leases: &[Lease]) -> String {
 mod tests {
     use super::*;
     use crate::lease::BindingState;
-    use std::net::Ipv4Addr;
+    use core::net::Ipv4Addr;
 
     fn lease() -> Lease {
         let mut l = Lease::free(Ipv4Addr::new(198, 18, 1, 5));

@@ -16,7 +16,7 @@
     clippy::panic
 )]
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use crate::lease::{BindingState, Lease};
 use crate::time::Secs;

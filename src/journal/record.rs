@@ -1,6 +1,6 @@
 //! Journal record types (pure). Encoding lives in `format.rs`; see `FORMAT.md`.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use crate::lease::Lease;
 use crate::time::Secs;

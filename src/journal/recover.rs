@@ -21,8 +21,8 @@
     clippy::panic
 )]
 
+use core::net::Ipv4Addr;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 use crate::config::CorruptionPolicy;
 use crate::lease::Lease;

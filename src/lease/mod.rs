@@ -3,7 +3,7 @@
 //! Binding states use the draft-ietf-dhc-failover-12 §4.2.1 codes so the journal and the
 //! failover wire speak one vocabulary.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use crate::time::Secs;
 

@@ -5,8 +5,8 @@
 //! and a new client gets the address after the last one handed out (round-robin approximates
 //! "least recently used", which keeps a returning client's old address free for longer).
 
+use core::net::Ipv4Addr;
 use std::collections::HashMap;
-use std::net::Ipv4Addr;
 
 use crate::config::{ReservationKey, Scope};
 

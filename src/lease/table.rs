@@ -1,9 +1,9 @@
 //! In-memory lease table: bindings by address, latest binding per client.
 
+use core::net::Ipv4Addr;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::net::Ipv4Addr;
 
 use super::{BindingState, ClientKey, ClientKeyRef, Lease};
 use crate::time::Secs;

@@ -5,7 +5,7 @@
 //! (`r.u8().ok_or(Error::Truncated("op"))?`). The writer helpers append big-endian values to a
 //! `Vec<u8>`; sizing limits are the caller's business (see `dhcpv4::Repr::emit`).
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 /// A checked cursor over input bytes.
 #[derive(Clone, Copy, Debug)]

@@ -20,24 +20,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use super::netns::{
-    in_netns, parse_json_objects, pkt, run, wait_until, Netns, Output, Proc, TempDir, DUODHCP,
+    in_netns, must, parse_json_objects, pkt, run, wait_until, Netns, Output, Proc, TempDir, DUODHCP,
 };
 
 /// Hub numbers, distinct from the `Link` counter's namespace tags ('s', 'c'): hub namespaces
 /// use 'b' for the bridge and 'd'.. for hosts, so names never collide within one process.
 static HUB_COUNTER: AtomicU32 = AtomicU32::new(0);
 const HOST_TAGS: &[char] = &['d', 'e', 'f', 'g', 'h', 'i', 'j', 'k'];
-
-fn must(argv: &[&str]) {
-    let o = run(argv, Duration::from_secs(10));
-    assert!(
-        o.ok(),
-        "command failed: {:?}\nstdout: {}\nstderr: {}",
-        argv,
-        o.stdout,
-        o.stderr
-    );
-}
 
 /// One host on the segment.
 pub struct Host {

@@ -151,7 +151,7 @@ fn drain<R: Read + Send + 'static>(mut r: R) -> thread::JoinHandle<String> {
 }
 
 /// Runs a command and panics with its output if it fails: for topology set-up steps.
-fn must(argv: &[&str]) {
+pub fn must(argv: &[&str]) {
     let o = run(argv, Duration::from_secs(10));
     assert!(
         o.ok(),

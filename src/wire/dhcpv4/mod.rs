@@ -29,7 +29,7 @@
 pub mod options;
 pub mod relay;
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use super::cursor::{Reader, Writer};
 use super::Error;

@@ -7,7 +7,7 @@
 //! malformed sub-options instead of failing, since a relay's extra data must not cost the
 //! client its lease.
 
-use std::net::Ipv4Addr;
+use core::net::Ipv4Addr;
 
 use crate::wire::cursor::Reader;
 use crate::wire::Error;

@@ -30,8 +30,8 @@
 
 pub mod framer;
 
+use core::net::Ipv4Addr;
 use std::fmt;
-use std::net::Ipv4Addr;
 
 use super::cursor::{Reader, Writer};
 use super::Error;
