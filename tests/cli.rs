@@ -100,3 +100,95 @@ fn ctl_talks_to_a_running_server_over_the_control_socket() {
     assert_eq!(bcode, 1);
     assert!(status.success(), "SIGTERM exits 0");
 }
+
+/// Periodic backup by the running server, then `duodhcp restore` after the journal is lost
+/// (events 1040 on success, 1018 when refused because a server holds the journal).
+#[test]
+fn server_backs_up_and_restore_brings_the_leases_back() {
+    use duodhcp::journal::{self, Journal, Options, Record};
+    use duodhcp::lease::{BindingState, Lease};
+    let dir = std::env::temp_dir().join(format!("duodhcp-backup-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("backups")).expect("dirs");
+    let jpath = dir.join("leases.journal");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    {
+        let (mut j, _) = Journal::open(&jpath, Options::default(), now).expect("open journal");
+        for i in 0..3u8 {
+            let mut l = Lease::free(std::net::Ipv4Addr::new(198, 18, 0, 100 + i));
+            l.state = BindingState::Active;
+            l.chaddr = vec![2, 0, 0, 0, 0, i];
+            l.start = now;
+            l.end = now + 3600;
+            j.append(&Record::LeaseUpsert(l)).expect("append");
+        }
+        j.commit().expect("commit");
+    }
+    let conf = dir.join("c.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "server {{\n    journal {}\n    backup-dir {}\n    backup-interval 1\n}}\n",
+            jpath.display(),
+            dir.join("backups").display()
+        ),
+    )
+    .expect("write conf");
+    let c = conf.to_str().expect("utf-8");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_duodhcp"))
+            .args(["-c", c])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let stop = |mut p: std::process::Child| {
+        // SAFETY: kill(2) on a child we spawned and have not reaped.
+        unsafe { libc::kill(p.id() as i32, libc::SIGTERM) };
+        p.wait().expect("wait")
+    };
+    let srv = spawn();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let backup = loop {
+        let found = std::fs::read_dir(dir.join("backups"))
+            .expect("backups")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .next();
+        if let Some(p) = found {
+            break Some(p);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    // Restore is refused while a server holds the journal.
+    let busy = backup
+        .as_ref()
+        .map(|b| duodhcp(&["restore", "--from", b.to_str().expect("utf-8"), "-c", c]));
+    assert!(stop(srv).success());
+    let backup = backup.expect("no backup written within 15 s");
+    let (code, _, err) = busy.expect("restore ran");
+    assert_ne!(code, 0, "restore under a running server must fail");
+    assert!(err.contains("event=1018"), "{err}");
+    // Lose the journal, then restore it from the backup.
+    std::fs::write(&jpath, b"not a journal").expect("clobber");
+    let (code, out, err) = duodhcp(&[
+        "restore",
+        "--from",
+        backup.to_str().expect("utf-8"),
+        "-c",
+        c,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("restored 3 leases"), "{out}");
+    assert!(err.contains("event=1040"), "{err}");
+    let r = journal::read_leases(&jpath).expect("read restored journal");
+    let addrs: Vec<String> = r.leases.iter().map(|l| l.addr.to_string()).collect();
+    assert_eq!(addrs, ["198.18.0.100", "198.18.0.101", "198.18.0.102"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

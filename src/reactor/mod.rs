@@ -205,7 +205,7 @@ impl Reactor {
         let s = &self.server.config().server;
         if s.backup_dir.is_some() {
             self.timers.push(Reverse((
-                now + u64::from(s.backup_interval.max(60)) * 1000,
+                now + u64::from(s.backup_interval.max(1)) * 1000,
                 Timer::Backup,
             )));
         }
