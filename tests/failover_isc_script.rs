@@ -208,6 +208,7 @@ fn reconnect_after_drop_with_history() {
         partner_state: ServerState::Normal.to_u8(),
         since: NOW / 1000 - 100,
         partner_last_up: NOW / 1000 - 100,
+        mclt: 0,
     };
     let mut p = Partner::new(Settings::new("fo-test", Role::Secondary), Some(&saved), NOW);
     // No partner within the STARTUP time: back to the stored state.

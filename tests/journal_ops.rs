@@ -58,6 +58,7 @@ fn fo() -> FailoverStateRec {
         partner_state: 1,
         since: NOW - 50,
         partner_last_up: NOW - 60,
+        mclt: 120,
     }
 }
 

@@ -573,6 +573,8 @@ fn failover_state_survives_in_the_records_compaction_writes() {
         partner_state: 3,
         since: 1_700_000_000,
         partner_last_up: 1_699_999_000,
+        // The primary's MCLT this secondary had learned (its own config says 60).
+        mclt: 90,
     };
     let mut s = Server::new(cfg, vec![], T0);
     s.resume_failover(std::slice::from_ref(&saved), T0);

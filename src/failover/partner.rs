@@ -125,7 +125,11 @@ impl Partner {
             .filter(|s| *s != ServerState::Startup)
             .unwrap_or(ServerState::Recover);
         let hba = s.mode.hba();
-        let mclt = s.mclt;
+        // A secondary resumes the primary's MCLT it had learned; the primary's is its own.
+        let mclt = match (s.role, saved.map_or(0, |r| r.mclt)) {
+            (Role::Secondary, m) if m > 0 => m,
+            _ => s.mclt,
+        };
         let p = Partner {
             label: "partner".to_string(),
             state: ServerState::Startup,
@@ -346,7 +350,11 @@ impl Partner {
             return;
         }
         // ISC secondary adopts MCLT and HBA from the primary (digest §6, §7).
-        self.mclt = mclt.unwrap_or(self.mclt);
+        let learned = mclt.unwrap_or(self.mclt);
+        if learned != self.mclt {
+            self.mclt = learned;
+            self.persist = true;
+        }
         self.hba = hba.unwrap_or(self.hba);
         self.learn_partner(m);
         let mut ack = self.msg(MessageType::ConnectAck, m.xid);
@@ -755,6 +763,7 @@ impl Partner {
             partner_state: self.partner_state.map_or(0, ServerState::to_u8),
             since,
             partner_last_up: self.partner_last_up,
+            mclt: self.mclt,
         }
     }
 

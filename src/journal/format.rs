@@ -117,6 +117,10 @@ impl<'a> Reader<'a> {
         self.take(n, what)
     }
 
+    fn at_end(&self) -> bool {
+        self.buf.is_empty()
+    }
+
     fn end(&self) -> Result<(), DecodeError> {
         if self.buf.is_empty() {
             Ok(())
@@ -288,6 +292,7 @@ pub struct FailoverView<'a> {
     pub partner_state: u8,
     pub since: Secs,
     pub partner_last_up: Secs,
+    pub mclt: u32,
 }
 
 impl FailoverView<'_> {
@@ -298,6 +303,7 @@ impl FailoverView<'_> {
             partner_state: self.partner_state,
             since: self.since,
             partner_last_up: self.partner_last_up,
+            mclt: self.mclt,
         }
     }
 }
@@ -367,6 +373,12 @@ pub fn decode_payload(typ: u8, payload: &[u8]) -> Result<RecordView<'_>, DecodeE
             partner_state: r.u8("partner state")?,
             since: r.varint("since")?,
             partner_last_up: r.varint("partner last up")?,
+            // Added after format 1 shipped: absent in older records, which read as 0.
+            mclt: if r.at_end() {
+                0
+            } else {
+                u32::try_from(r.varint("mclt")?).map_err(|_| DecodeError("mclt out of range"))?
+            },
         }),
         T_CHECKPOINT => RecordView::Checkpoint {
             at: r.varint("checkpoint time")?,
@@ -401,6 +413,7 @@ fn encode_payload(out: &mut Vec<u8>, rec: &Record) {
             out.push(f.partner_state);
             put_varint(out, f.since);
             put_varint(out, f.partner_last_up);
+            put_varint(out, u64::from(f.mclt));
         }
         Record::Checkpoint { at, leases } => {
             put_varint(out, *at);
@@ -507,6 +520,7 @@ mod tests {
                 local_state: 1,
                 partner_state: 4,
                 since: 1_700_000_000,
+                mclt: 600,
                 partner_last_up: u64::MAX,
             }),
             Record::Checkpoint {

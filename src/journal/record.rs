@@ -18,6 +18,9 @@ pub struct FailoverStateRec {
     pub since: Secs,
     /// Time the partner was last known to be up (for MCLT after PARTNER-DOWN).
     pub partner_last_up: Secs,
+    /// MCLT in force, seconds: a secondary's is the primary's, learned from CONNECT, and must
+    /// survive a restart before the next CONNECT. 0 = unknown (older journals).
+    pub mclt: u32,
 }
 
 /// One journal record. The last record for an address wins.
