@@ -267,10 +267,9 @@ fn run(args: &Args, config: PathBuf) -> ExitCode {
     {
         Ok(()) => ExitCode::SUCCESS,
         Err(Exit::Io(e)) => {
-            eprintln!("duodhcp: {e}");
+            events::emit(log::Level::Error, ev::EVENT_SERVER_SHUTDOWN, &[&e]);
             ExitCode::from(EX_IOERR)
         }
-        Err(Exit::Ok) => ExitCode::SUCCESS,
     };
     if let Some(p) = &pid_file {
         let _ = std::fs::remove_file(p);

@@ -108,9 +108,8 @@ pub struct Reactor {
     fo_held: Vec<Vec<Vec<u8>>>,
 }
 
-/// Exit status for the process (sysexits: 74 I/O, 78 config).
+/// Why the server stopped other than by signal (exit status 74, sysexits EX_IOERR).
 pub enum Exit {
-    Ok,
     Io(String),
 }
 
