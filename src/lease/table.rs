@@ -3,7 +3,7 @@
 use core::net::Ipv4Addr;
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 use super::{BindingState, ClientKey, ClientKeyRef, Lease};
 use crate::time::Secs;
@@ -15,8 +15,30 @@ use crate::time::Secs;
 #[derive(Default, Debug)]
 pub struct LeaseTable {
     leases: HashMap<Ipv4Addr, Lease>,
-    by_client: HashMap<u64, Ipv4Addr>,
+    by_client: HashMap<u64, Ipv4Addr, BuildHasherDefault<KeyedHash>>,
     keyer: RandomState,
+}
+
+/// The client index's keys are already keyed SipHash outputs: hashing them again would only
+/// cost time, so the map uses them as they are.
+#[derive(Default)]
+struct KeyedHash(u64);
+
+impl Hasher for KeyedHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only u64 keys go in; fold anything else in rather than dropping it.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
 impl LeaseTable {
