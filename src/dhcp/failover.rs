@@ -154,7 +154,7 @@ impl Server {
         let tsfp = self
             .leases
             .get(a)
-            .filter(|l| &ClientKey::of_lease(l) == key)
+            .filter(|l| l.belongs_to(key))
             .map_or(0, |l| l.partner_end);
         let given = binding::lease_time(desired, rel.partner.mclt(), tsfp, now_s);
         (given, binding::pet(now_s, desired, given))

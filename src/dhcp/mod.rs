@@ -498,7 +498,7 @@ impl Server {
         match self.leases.get(a) {
             // Quarantined after a DECLINE: nobody gets it, the decliner least of all.
             Some(l) if l.state == BindingState::Abandoned && holds_address(l, secs(now)) => false,
-            Some(l) if holds_address(l, secs(now)) => ClientKey::of_lease(l) == c.key,
+            Some(l) if holds_address(l, secs(now)) => l.belongs_to(&c.key),
             _ => self.holds.get(&a).is_some_and(|h| h.key == c.key) || st.pool.is_available(a),
         }
     }
@@ -684,10 +684,7 @@ impl Server {
         if phase != "selecting" {
             // Outside SELECTING, only answer for bindings we know (RFC 2131 §4.3.2: "if the
             // server has no record of this client, then it MUST remain silent").
-            let known = self
-                .leases
-                .get(a)
-                .is_some_and(|l| ClientKey::of_lease(l) == c.key)
+            let known = self.leases.get(a).is_some_and(|l| l.belongs_to(&c.key))
                 || self.holds.get(&a).is_some_and(|h| h.key == c.key);
             if !known {
                 let taken = self
@@ -853,10 +850,7 @@ impl Server {
         let Some(a) = req.requested_ip() else {
             return self.drop_("DECLINE without requested address");
         };
-        let ours = self
-            .leases
-            .get(a)
-            .is_some_and(|l| ClientKey::of_lease(l) == c.key)
+        let ours = self.leases.get(a).is_some_and(|l| l.belongs_to(&c.key))
             || self.holds.get(&a).is_some_and(|h| h.key == c.key);
         if !ours {
             return self.drop_("DECLINE for an address not bound to this client");
@@ -917,7 +911,7 @@ impl Server {
         let Some(l) = self
             .leases
             .get(a)
-            .filter(|l| ClientKey::of_lease(l) == c.key && l.state == BindingState::Active)
+            .filter(|l| l.belongs_to(&c.key) && l.state == BindingState::Active)
         else {
             return self.drop_("RELEASE for an address not bound to this client");
         };

@@ -196,7 +196,8 @@ pub fn accept_update(
     out.fo_flags = out.state as u8;
     if let Some(l) = local {
         out.sent_end = l.sent_end;
-        if crate::lease::ClientKey::of_lease(l) == crate::lease::ClientKey::of_lease(received) {
+        if crate::lease::ClientKeyRef::of_lease(l) == crate::lease::ClientKeyRef::of_lease(received)
+        {
             out.hostname = l.hostname.clone();
         }
     }

@@ -125,10 +125,6 @@ impl ClientKey {
             ClientKey::ClientId(client_id.to_vec())
         }
     }
-
-    pub fn of_lease(l: &Lease) -> ClientKey {
-        ClientKey::of(&l.client_id, l.htype, &l.chaddr)
-    }
 }
 
 /// A borrowed client key, for hashing and comparing without copying the bytes.
@@ -145,6 +141,13 @@ impl<'a> ClientKeyRef<'a> {
         } else {
             ClientKeyRef::ClientId(&l.client_id)
         }
+    }
+}
+
+impl Lease {
+    /// Is this binding the client's? Compares in place: it runs several times per packet.
+    pub fn belongs_to(&self, key: &ClientKey) -> bool {
+        ClientKeyRef::of_lease(self) == key.as_ref()
     }
 }
 

@@ -53,9 +53,7 @@ impl LeaseTable {
     /// The client's most recent binding (any state).
     pub fn of_client(&self, key: &ClientKey) -> Option<&Lease> {
         let a = self.by_client.get(&self.keyer.hash_one(key.as_ref()))?;
-        self.leases
-            .get(a)
-            .filter(|l| ClientKeyRef::of_lease(l) == key.as_ref())
+        self.leases.get(a).filter(|l| l.belongs_to(key))
     }
 
     /// Insert or replace the binding of `lease.addr`.
