@@ -8,9 +8,10 @@ mod common;
 
 use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::netns::{prerequisites, run, wait_until, Link};
+use common::netns::{env_get, leases_json, prerequisites, wait_until, Link};
 use duodhcp::wire::dhcpv4::{DhcpOption, MessageType, Repr};
 
 fn xorshift(s: &mut u64) -> u64 {
@@ -125,33 +126,18 @@ fn load(
     }
 }
 
-fn leases_json(bin: &str, journal: &str) -> String {
-    let out = run(
-        &[bin, "leases", "--journal", journal, "--json"],
-        Duration::from_secs(10),
-    );
-    assert!(out.ok(), "leases --json failed: {}", out.stderr);
-    out.stdout
-}
-
-/// Parse `[{"addr":"…","hwaddr":"…",…},…]` just enough to map hwaddr -> addr of active leases.
-fn active_by_mac(json: &str) -> HashMap<String, String> {
-    let mut m = HashMap::new();
-    for obj in json.split('{').skip(1) {
-        let field = |k: &str| {
-            let pat = format!("\"{k}\":\"");
-            obj.find(&pat).map(|i| {
-                let rest = &obj[i + pat.len()..];
-                rest[..rest.find('"').unwrap_or(0)].to_string()
-            })
-        };
-        if field("state").as_deref() == Some("active") {
-            if let (Some(hw), Some(a)) = (field("hwaddr"), field("addr")) {
-                m.insert(hw, a);
-            }
-        }
-    }
-    m
+/// hwaddr -> addr of the active leases in a journal.
+fn active_by_mac(journal: &Path) -> HashMap<String, String> {
+    leases_json(journal)
+        .iter()
+        .filter(|l| env_get(l, "state") == Some("active"))
+        .filter_map(|l| {
+            Some((
+                env_get(l, "hwaddr")?.to_string(),
+                env_get(l, "addr")?.to_string(),
+            ))
+        })
+        .collect()
 }
 
 fn crash_rounds(durability: &str) {
@@ -165,7 +151,8 @@ fn crash_rounds(durability: &str) {
     let link = Link::new(&format!("crash-{durability}"));
     link.add_relay_addr();
     let bin = env!("CARGO_BIN_EXE_duodhcp");
-    let journal = link.dir.join("leases.journal").display().to_string();
+    let journal_path = link.dir.join("leases.journal");
+    let journal = journal_path.display().to_string();
     let p = link.prefix();
     let conf = link.dir.write(
         "server.conf",
@@ -210,7 +197,7 @@ fn crash_rounds(durability: &str) {
         );
         killer.join().expect("killer thread");
         srv.wait_exit(Duration::from_secs(5));
-        let table = active_by_mac(&leases_json(bin, &journal));
+        let table = active_by_mac(&journal_path);
         for (mac, a) in &acked {
             let hw = mac
                 .iter()

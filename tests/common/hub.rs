@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use super::netns::{
-    in_netns, must, parse_json_objects, pkt, run, wait_until, Netns, Output, Proc, TempDir, DUODHCP,
+    in_netns, leases_json, must, pkt, run, wait_until, Netns, Output, Proc, TempDir, DUODHCP,
 };
 
 /// Hub numbers, distinct from the `Link` counter's namespace tags ('s', 'c'): hub namespaces
@@ -480,14 +480,7 @@ impl FoDuo {
 
     /// `duodhcp leases --journal J --json`, parsed (read-only, fine while running).
     pub fn leases(&self) -> Vec<Lease> {
-        let j = self.journal.to_string_lossy().into_owned();
-        let o = run(
-            &[DUODHCP, "leases", "--journal", &j, "--json"],
-            Duration::from_secs(10),
-        );
-        assert!(o.ok(), "duodhcp leases failed: {}\n{}", o.stderr, o.stdout);
-        parse_json_objects(&o.stdout)
-            .unwrap_or_else(|| panic!("duodhcp leases printed invalid JSON:\n{}", o.stdout))
+        leases_json(&self.journal)
             .into_iter()
             .filter_map(|obj| Lease::from_json(&obj))
             .collect()

@@ -1158,6 +1158,19 @@ pub struct Duo {
 
 pub const DUODHCP: &str = env!("CARGO_BIN_EXE_duodhcp");
 
+/// `duodhcp leases --journal FILE --json` (read-only, fine while a server runs), parsed into
+/// one key/value list per lease.
+pub fn leases_json(journal: &Path) -> Vec<Vec<(String, String)>> {
+    let j = journal.to_string_lossy().into_owned();
+    let o = run(
+        &[DUODHCP, "leases", "--journal", &j, "--json"],
+        Duration::from_secs(10),
+    );
+    assert!(o.ok(), "duodhcp leases failed: {}\n{}", o.stderr, o.stdout);
+    parse_json_objects(&o.stdout)
+        .unwrap_or_else(|| panic!("duodhcp leases printed invalid JSON:\n{}", o.stdout))
+}
+
 impl Duo {
     /// Writes `conf_text` and starts `duodhcp -c CONF` in the foreground; waits for the
     /// ready event (`event=1024`). Panics with the server's log if it does not get ready.
@@ -1208,14 +1221,7 @@ impl Duo {
 
     /// `duodhcp leases --journal FILE --json`, parsed.
     pub fn leases(&self) -> Vec<Vec<(String, String)>> {
-        let j = self.journal.to_string_lossy().into_owned();
-        let o = run(
-            &[DUODHCP, "leases", "--journal", &j, "--json"],
-            Duration::from_secs(10),
-        );
-        assert!(o.ok(), "duodhcp leases failed: {}\n{}", o.stderr, o.stdout);
-        parse_json_objects(&o.stdout)
-            .unwrap_or_else(|| panic!("duodhcp leases printed invalid JSON:\n{}", o.stdout))
+        leases_json(&self.journal)
     }
 
     /// The lease record for `addr`, if any.
