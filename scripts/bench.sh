@@ -167,11 +167,11 @@ fi
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
     PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
-        --search-min 25 --step-secs 2 --bisect 3 --lat-secs 3 --renew 1)
+        --search-min 25 --step-secs 2 --bisect 6 --lat-secs 3 --renew 1)
     PERF_SECS=5
 else
     PLAN=(--fill-rate 10000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
-        --step-secs 1 --bisect 2 --lat-secs 2)
+        --step-secs 1 --bisect 5 --lat-secs 2)
     PERF_SECS=0
 fi
 
@@ -421,7 +421,16 @@ if [ -n "$rec" ]; then
 fi
 
 # ---- the table ----
-TABLE=$("$LOADGEN" report --dir "$RES")
+# The previous run of this mode is kept under the target dir, so the table can say how far
+# each ratio moved since (the run-to-run check); then this run replaces it.
+LAST=$TARGET/bench-last-$MODE
+printf 'date %s\ncommit %s\n' "$(date -u '+%Y-%m-%d_%H:%M_UTC')" "$(git rev-parse --short HEAD 2>/dev/null || echo '?')" >"$RES/_run.txt"
+if [ -d "$LAST" ]; then
+    TABLE=$("$LOADGEN" report --dir "$RES" --prev "$LAST")
+else
+    TABLE=$("$LOADGEN" report --dir "$RES")
+fi
+rm -rf "$LAST" && cp -r "$RES" "$LAST"
 ELAPSED=$(($(date +%s) - T_START))
 HEAD="## $(date -u '+%Y-%m-%d %H:%M UTC') — $([ "$MODE" = full ] && echo "make bench" || echo "make bench-quick"), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(uname -r), $(git rev-parse --short HEAD 2>/dev/null || echo '?'), ${ELAPSED} s"
 {

@@ -62,13 +62,111 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     }
 }
 
-pub fn render(dir: &str) -> std::io::Result<String> {
+fn load_rows(dir: &str) -> Vec<(&'static str, Kv)> {
     let mut data: Vec<(&str, Kv)> = Vec::new();
     for name in ROWS {
         if let Some(kv) = load(&std::path::Path::new(dir).join(format!("{name}.txt"))) {
             data.push((name, kv));
         }
     }
+    data
+}
+
+/// Which references a row is divided by in the ratio table.
+fn refs_of(name: &str) -> Vec<&'static str> {
+    let mut refs: Vec<&str> = vec!["floor"];
+    if name.starts_with("duodhcp") {
+        refs.extend(PEERS);
+    }
+    // The pair against the same server standalone (same durability, same run).
+    if name == "duodhcp-failover" {
+        refs.push("duodhcp-batch");
+    }
+    refs.retain(|r| *r != name);
+    refs
+}
+
+/// Every cell of the ratio table: ("row ÷ ref", figure title, ratio).
+fn ratio_cells(data: &[(&str, Kv)]) -> Vec<(String, &'static str, f64)> {
+    let live = |n: &str| {
+        data.iter()
+            .find(|(k, kv)| *k == n && !kv.contains_key("skipped"))
+            .map(|(_, v)| v)
+    };
+    let mut cells = Vec::new();
+    for (name, kv) in data {
+        if kv.contains_key("skipped") {
+            continue;
+        }
+        for r in refs_of(name) {
+            let Some(rk) = live(r) else { continue };
+            for (t, k, _) in FIGS {
+                if let (Some(a), Some(b)) = (num(kv, k), num(rk, k)) {
+                    if b > 0.0 && a > 0.0 {
+                        cells.push((format!("{name} ÷ {r}"), t, a / b));
+                    }
+                }
+            }
+        }
+    }
+    cells
+}
+
+/// Run-to-run check: every ratio of this run against the same ratio of the previous run in
+/// `prev` (the bench keeps the last run's files per mode). Latency tails are listed but not
+/// judged: on a shared VM a p99 moves with whatever else ran in that second.
+fn compare(o: &mut String, data: &[(&str, Kv)], prev: &str) {
+    let old = load_rows(prev);
+    if old.is_empty() {
+        return;
+    }
+    let when = load(&std::path::Path::new(prev).join("_run.txt")).unwrap_or_default();
+    let was: HashMap<(String, &str), f64> = ratio_cells(&old)
+        .into_iter()
+        .map(|(r, t, v)| ((r, t), v))
+        .collect();
+    let mut judged = Vec::new();
+    let mut info = Vec::new();
+    for (row, t, v) in ratio_cells(data) {
+        let Some(p) = was.get(&(row.clone(), t)) else {
+            continue;
+        };
+        let change = v / p - 1.0;
+        if t == "p50" || t == "p99" {
+            info.push(change.abs());
+        } else {
+            judged.push((change, row, t, *p, v));
+        }
+    }
+    if judged.is_empty() {
+        return;
+    }
+    judged.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+    let within = judged.iter().filter(|j| j.0.abs() <= 0.10).count();
+    let _ = writeln!(
+        o,
+        "\nRun-to-run: the ratios above against the previous run of this mode ({}, commit {}): {within} of {} within 10 % (max rate, CPU@10k, CPU@max, RSS, write B/lease){}.",
+        when.get("date").map(String::as_str).unwrap_or("date unknown"),
+        when.get("commit").map(String::as_str).unwrap_or("?"),
+        judged.len(),
+        if within == judged.len() { " — MET" } else { " — NOT MET" },
+    );
+    for (c, row, t, p, v) in judged.iter().take(5) {
+        let _ = writeln!(o, "- {row}, {t}: {p:.2} → {v:.2} ({:+.1} %)", c * 100.0);
+    }
+    if !info.is_empty() {
+        info.sort_by(f64::total_cmp);
+        let _ = writeln!(
+            o,
+            "- latency ratios (not judged): median change {:.1} %, largest {:.1} %",
+            info[info.len() / 2] * 100.0,
+            info[info.len() - 1] * 100.0
+        );
+    }
+}
+
+pub fn render(dir: &str, prev: Option<&str>) -> std::io::Result<String> {
+    let data = load_rows(dir);
     let extra = load(&std::path::Path::new(dir).join("_duodhcp.txt")).unwrap_or_default();
     let get = |n: &str| data.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
     let mut o = String::new();
@@ -127,18 +225,7 @@ pub fn render(dir: &str) -> std::io::Result<String> {
         if kv.contains_key("skipped") {
             continue;
         }
-        let mut refs: Vec<&str> = vec!["floor"];
-        if name.starts_with("duodhcp") {
-            refs.extend(PEERS);
-        }
-        // The pair against the same server standalone (same durability, same run).
-        if *name == "duodhcp-failover" {
-            refs.push("duodhcp-batch");
-        }
-        for r in refs {
-            if r == *name {
-                continue;
-            }
+        for r in refs_of(name) {
             let Some(rk) = live(r) else { continue };
             let _ = write!(o, "| {name} ÷ {r} |");
             for (_, k, _) in FIGS {
@@ -262,6 +349,9 @@ pub fn render(dir: &str) -> std::io::Result<String> {
             },
             fmt_n(num(k, "max.gen_cpu_ms_per_1k"), 3),
         );
+    }
+    if let Some(p) = prev {
+        compare(&mut o, &data, p);
     }
     Ok(o)
 }

@@ -229,9 +229,30 @@ pub struct Proc {
 }
 
 impl Proc {
-    /// utime+stime of the whole process (all threads) in milliseconds, from /proc/PID/stat:
-    /// independent of how the generator spends its own time.
+    /// CPU time of the whole process in milliseconds: the sum of every thread's
+    /// sum_exec_runtime from /proc/PID/task/*/schedstat. The kernel scales the utime+stime of
+    /// /proc/PID/stat to this same runtime, but reports it in 10 ms ticks, which is a 3 %
+    /// error on a one-second slice at 10k/s; this is the same figure in nanoseconds.
+    /// Falls back to /proc/PID/stat where schedstat is not there.
     pub fn cpu_ms(&self) -> Option<f64> {
+        self.schedstat_ms().or_else(|| self.stat_ms())
+    }
+
+    fn schedstat_ms(&self) -> Option<f64> {
+        let mut ns = 0u64;
+        let mut any = false;
+        for t in std::fs::read_dir(format!("/proc/{}/task", self.pid)).ok()? {
+            let Ok(t) = t else { continue };
+            let Ok(s) = std::fs::read_to_string(t.path().join("schedstat")) else {
+                continue;
+            };
+            ns += s.split_whitespace().next()?.parse::<u64>().ok()?;
+            any = true;
+        }
+        any.then(|| ns as f64 / 1e6)
+    }
+
+    fn stat_ms(&self) -> Option<f64> {
         let s = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
         // Fields after the command name (which may hold spaces) start at state (field 3).
         let rest = &s[s.rfind(')')? + 2..];
