@@ -1,5 +1,5 @@
 //! Codec micro-benchmark (std only, `harness = false`): ns per decode and per encode of a
-//! typical DISCOVER, REQUEST and ACK. Prints one line per measurement.
+//! typical DISCOVER, REQUEST and ACK. Prints one `name value` line per measurement.
 
 use std::hint::black_box;
 use std::net::Ipv4Addr;
@@ -70,18 +70,13 @@ fn main() {
         let ns = measure(|| {
             black_box(Repr::parse(black_box(bytes)).ok());
         });
-        println!(
-            "codec decode {name:<8} {:>4} bytes {ns:>8.1} ns/op",
-            bytes.len()
-        );
+        // `name value` lines, the form scripts/bench.sh collects.
+        println!("codec.decode_ns_{name}_{}B {ns:.1}", bytes.len());
         let repr = Repr::parse(bytes).expect("golden parses");
         let ns = measure(|| {
             out.clear();
             black_box(repr.emit_into(&mut out, DEFAULT_MAX_MESSAGE).ok());
         });
-        println!(
-            "codec encode {name:<8} {:>4} bytes {ns:>8.1} ns/op",
-            out.len()
-        );
+        println!("codec.encode_ns_{name}_{}B {ns:.1}", out.len());
     }
 }

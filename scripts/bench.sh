@@ -402,7 +402,7 @@ fi
 # ---- micro-benches of the other workers, when present ----
 MICRO=$WORK/micro.txt
 : >"$MICRO"
-for b in codec journal; do
+for b in codec core journal; do
     if [ -f "benches/$b.rs" ] || [ -d "benches/$b" ]; then
         echo "== cargo bench --bench $b"
         if [ "$MODE" = full ]; then
