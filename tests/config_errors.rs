@@ -68,6 +68,7 @@ fn cases() -> Vec<Case> {
         case("interface listed twice", "server {\n  interface a\n  interface a\n}\n", 3, "interface a is listed twice"),
         case("interface name too long", "server {\n  interface abcdefghijklmnop\n}\n", 2, "IFNAMSIZ"),
         case("compact ratio too small", "server {\n  compact-ratio 1\n}\n", 2, "expected at least 2"),
+        case("receive buffer too small", "server {\n  receive-buffer-kb 8\n}\n", 2, "receive-buffer-kb 8 is out of range: expected 16..65536"),
         case("unterminated quote", "server {\n  journal \"/var/x\n}\n", 2, "expected a closing `\"`"),
         case("bad escape", "server {\n  journal \"a\\n\"\n}\n", 2, "expected `\\\"` or `\\\\`"),
         // Subnets and ranges.

@@ -63,6 +63,8 @@ pub struct Server {
     /// `batch` mode: longest wait (ms) before a commit, so one flush covers several turns'
     /// ACKs; 0 = commit at the end of every reactor turn.
     pub commit_window_ms: u32,
+    /// Kernel receive buffer per DHCP socket, KiB: absorbs bursts while a commit blocks.
+    pub receive_buffer_kb: u32,
     pub on_corruption: CorruptionPolicy,
     /// Compact when the journal exceeds this many times the live set (and at least 1 MiB).
     pub compact_ratio: u32,
@@ -97,6 +99,7 @@ impl Default for Server {
             journal: "/var/lib/duodhcp/leases.journal".into(),
             durability: Durability::Batch,
             commit_window_ms: 10,
+            receive_buffer_kb: 1024,
             on_corruption: CorruptionPolicy::Skip,
             compact_ratio: 4,
             expired_grace: 3600,

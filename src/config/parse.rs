@@ -76,6 +76,7 @@ const SERVER_WORDS: &[&str] = &[
     "journal",
     "durability",
     "commit-window-ms",
+    "receive-buffer-kb",
     "on-corruption",
     "compact-ratio",
     "expired-grace",
@@ -442,6 +443,13 @@ impl Parser {
                     return Err((line, format!("commit-window-ms {v} is too long: expected 0..1000 (clients retransmit after about a second)")));
                 }
                 s.commit_window_ms = v;
+            }
+            "receive-buffer-kb" => {
+                let v = number(rest, kws).map_err(e)?;
+                if !(16..=65536).contains(&v) {
+                    return Err((line, format!("receive-buffer-kb {v} is out of range: expected 16..65536 (KiB per interface socket)")));
+                }
+                s.receive_buffer_kb = v;
             }
             "compact-ratio" => {
                 let v = number(rest, kws).map_err(e)?;

@@ -74,11 +74,10 @@ enum Timer {
     Backup,
 }
 
+/// A reply that carries a lease change: it waits for the journal commit.
 struct Pending {
     iface: usize,
     reply: Reply,
-    /// Waits for the journal commit (it carries a lease change).
-    durable: bool,
 }
 
 /// Process-level settings that do not come from the config file.
@@ -264,7 +263,8 @@ impl Reactor {
                 missing = true;
                 continue;
             }
-            match udp::open(&name, DHCP_PORT) {
+            let rcvbuf = self.server.config().server.receive_buffer_kb as usize * 1024;
+            match udp::open(&name, DHCP_PORT, rcvbuf) {
                 Ok(mut sock) => {
                     let t = Token(self.sources.insert(Source::Dhcp(idx)));
                     if let Err(e) = self
@@ -439,12 +439,12 @@ impl Reactor {
                 if failed {
                     // The lease is not on disk: no ACK may promise it (the client will retry).
                     warn!("reply to {} withheld: journal append failed", meta.src);
+                } else if durable {
+                    self.pending.push(Pending { iface: i, reply });
                 } else {
-                    self.pending.push(Pending {
-                        iface: i,
-                        reply,
-                        durable,
-                    });
+                    // Nothing to commit (an OFFER, a NAK): it leaves now, and the waiting
+                    // list holds only ACKs, so a turn costs nothing per waiting reply.
+                    self.send(i, &reply);
                 }
             }
             if durable && self.server.config().server.durability == Durability::Sync {
@@ -476,16 +476,7 @@ impl Reactor {
                 _ => 0,
             };
             let at = *self.commit_at.get_or_insert(now + window);
-            let waiting = self.pending.iter().filter(|p| p.durable).count();
-            if !force && !acks_waiting && now < at && waiting < MAX_WAITING_REPLIES {
-                let pending = std::mem::take(&mut self.pending);
-                for p in pending {
-                    if p.durable {
-                        self.pending.push(p);
-                    } else {
-                        self.send(p.iface, &p.reply);
-                    }
-                }
+            if !force && !acks_waiting && now < at && self.pending.len() < MAX_WAITING_REPLIES {
                 return;
             }
             if let Err(e) = self.journal.commit() {
@@ -496,10 +487,9 @@ impl Reactor {
         self.commit_at = None;
         let pending = std::mem::take(&mut self.pending);
         for p in pending {
-            if p.durable && !ok {
-                continue;
+            if ok {
+                self.send(p.iface, &p.reply);
             }
-            self.send(p.iface, &p.reply);
         }
         let held = std::mem::replace(&mut self.fo_held, vec![Vec::new(); self.links.len()]);
         for (r, out) in held.into_iter().enumerate() {

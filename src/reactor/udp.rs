@@ -18,7 +18,7 @@ pub struct RecvMeta {
 }
 
 /// Open the DHCP server socket for `ifname`.
-pub fn open(ifname: &str, port: u16) -> io::Result<mio::net::UdpSocket> {
+pub fn open(ifname: &str, port: u16, rcvbuf: usize) -> io::Result<mio::net::UdpSocket> {
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
     // Several sockets share port 67, one per device (SO_BINDTODEVICE picks the device).
     s.set_reuse_address(true)?;
@@ -39,9 +39,41 @@ pub fn open(ifname: &str, port: u16) -> io::Result<mio::net::UdpSocket> {
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
+    set_rcvbuf(&s, rcvbuf);
     s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)).into())?;
     let std_sock: std::net::UdpSocket = s.into();
     Ok(mio::net::UdpSocket::from_std(std_sock))
+}
+
+/// Ask for a receive buffer of `bytes`. The default (about 200 KiB, some 150 queued requests
+/// on a veth) overflowed during a journal commit at 60k exchanges/s: every loss in the bench
+/// was a RcvbufErrors drop. SO_RCVBUF is capped at net.core.rmem_max; as root SO_RCVBUFFORCE
+/// is not. A smaller buffer than asked still works, so this only logs.
+fn set_rcvbuf(s: &Socket, bytes: usize) {
+    if s.set_recv_buffer_size(bytes).is_ok()
+        // Linux reports twice what was asked (the doubling covers its bookkeeping).
+        && s.recv_buffer_size().is_ok_and(|got| got >= bytes.saturating_mul(2))
+    {
+        return;
+    }
+    let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    // SAFETY: valid fd, option value is a c_int that lives across the call.
+    let rc = unsafe {
+        libc::setsockopt(
+            s.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_RCVBUFFORCE,
+            &v as *const _ as *const libc::c_void,
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        log::info!(
+            "receive buffer: asked for {} KiB, got {} KiB (raise net.core.rmem_max)",
+            bytes / 1024,
+            s.recv_buffer_size().unwrap_or(0) / 2048
+        );
+    }
 }
 
 /// Datagrams read per recvmmsg call.
