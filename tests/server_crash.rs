@@ -26,14 +26,14 @@ fn packet(mac: [u8; 6], giaddr: Ipv4Addr, kind: MessageType, opts: Vec<DhcpOptio
     chaddr[..6].copy_from_slice(&mac);
     let mut options = vec![DhcpOption {
         code: 53,
-        data: vec![kind.to_u8()],
+        data: vec![kind.to_u8()].into(),
     }];
     options.extend(opts);
     // RFC 3527 link selection: puts the clients in a /16 scope, so every round brings
     // hundreds of new clients and the kill lands mid-stream.
     options.push(DhcpOption {
         code: 82,
-        data: vec![5, 4, 198, 19, 0, 0],
+        data: vec![5, 4, 198, 19, 0, 0].into(),
     });
     let r = Repr {
         op: 1,
@@ -97,11 +97,11 @@ fn load(
                         let opts = vec![
                             DhcpOption {
                                 code: 50,
-                                data: r.yiaddr.octets().to_vec(),
+                                data: r.yiaddr.octets().into(),
                             },
                             DhcpOption {
                                 code: 54,
-                                data: r.server_id().expect("server id").octets().to_vec(),
+                                data: r.server_id().expect("server id").octets().into(),
                             },
                         ];
                         let _ =

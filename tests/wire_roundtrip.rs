@@ -229,7 +229,7 @@ fn long_option_split_and_rejoined() {
 
     // 600 bytes → 255 + 255 + 90; exactly 255 → one instance; empty → one zero-length one.
     let mut m = Repr::reply_to(&r);
-    m.set_option(224, (0..600).map(|i| i as u8).collect());
+    m.set_option(224, (0..600).map(|i| i as u8).collect::<Vec<u8>>());
     m.set_option(225, vec![9; 255]);
     m.set_option(80, Vec::new());
     let out = roundtrip(&m, 1500);

@@ -816,15 +816,15 @@ impl Server {
             c.mac()
         );
         let mut r = Repr::reply_to(req);
-        r.set_option(opt::MESSAGE_TYPE, vec![MessageType::Nak.to_u8()]);
-        r.set_option(opt::SERVER_ID, sid.octets().to_vec());
-        r.set_option(opt::MESSAGE, why.as_bytes().to_vec());
+        r.set_option(opt::MESSAGE_TYPE, [MessageType::Nak.to_u8()]);
+        r.set_option(opt::SERVER_ID, sid.octets());
+        r.set_option(opt::MESSAGE, why.as_bytes());
         if !req.giaddr.is_unspecified() {
             // RFC 2131 §4.3.2: a NAK through a relay asks it to broadcast.
             r.flags |= crate::wire::dhcpv4::FLAG_BROADCAST;
         }
         if let Some(ri) = req.relay_agent_info() {
-            r.set_option(opt::RELAY_AGENT_INFO, ri.to_vec());
+            r.set_option(opt::RELAY_AGENT_INFO, ri);
         }
         Outcome {
             reply: Some(Reply {
@@ -1049,8 +1049,8 @@ impl Server {
         if kind == MessageType::Ack {
             r.ciaddr = req.ciaddr;
         }
-        r.set_option(opt::MESSAGE_TYPE, vec![kind.to_u8()]);
-        r.set_option(opt::SERVER_ID, sid.octets().to_vec());
+        r.set_option(opt::MESSAGE_TYPE, [kind.to_u8()]);
+        r.set_option(opt::SERVER_ID, sid.octets());
         if let Some(lt) = lt {
             let scope = self.cfg.scopes.get(si);
             let t1 = scope.and_then(|s| s.t1).unwrap_or(lt / 2).min(lt);
@@ -1058,9 +1058,9 @@ impl Server {
                 .and_then(|s| s.t2)
                 .unwrap_or((lt as u64 * 7 / 8) as u32)
                 .min(lt);
-            r.set_option(opt::LEASE_TIME, lt.to_be_bytes().to_vec());
-            r.set_option(opt::RENEWAL_TIME, t1.to_be_bytes().to_vec());
-            r.set_option(opt::REBINDING_TIME, t2.to_be_bytes().to_vec());
+            r.set_option(opt::LEASE_TIME, lt.to_be_bytes());
+            r.set_option(opt::RENEWAL_TIME, t1.to_be_bytes());
+            r.set_option(opt::REBINDING_TIME, t2.to_be_bytes());
         }
         let empty = Vec::new();
         let scope = self.cfg.scopes.get(si);
@@ -1092,7 +1092,7 @@ impl Server {
         }
         if let Some(ri) = req.relay_agent_info() {
             // RFC 3046 §2.2: echo option 82 unchanged, last.
-            r.set_option(opt::RELAY_AGENT_INFO, ri.to_vec());
+            r.set_option(opt::RELAY_AGENT_INFO, ri);
         }
         Reply {
             dest: destination(req, Some(kind), yiaddr),

@@ -83,7 +83,7 @@ impl OptionLayers<'_> {
     /// client's order (RFC 2131 §4.3.1 "SHOULD ... in the order requested"); without one (BOOTP,
     /// minimal clients): every configured option, in config order, mask first.
     pub fn append_to(&self, r: &mut Repr, prl: &[u8]) {
-        let mask = self.netmask.octets().to_vec();
+        let mask = self.netmask.octets();
         if prl.is_empty() {
             if self.get(opt::SUBNET_MASK).is_none() {
                 r.set_option(opt::SUBNET_MASK, mask);
@@ -97,7 +97,7 @@ impl OptionLayers<'_> {
                         .any(|h| h.iter().any(|(hc, _)| hc == c));
                     if !shadowed && r.option(*c).is_none() {
                         if let Some(v) = self.get(*c) {
-                            r.set_option(*c, v.to_vec());
+                            r.set_option(*c, v);
                         }
                     }
                 }
@@ -109,9 +109,9 @@ impl OptionLayers<'_> {
                 continue;
             }
             if let Some(v) = self.get(c) {
-                r.set_option(c, v.to_vec());
+                r.set_option(c, v);
             } else if c == opt::SUBNET_MASK {
-                r.set_option(c, mask.clone());
+                r.set_option(c, mask);
             }
         }
     }

@@ -60,11 +60,11 @@ fn packet(mac: u8, kind: MessageType, opts: &[(u8, &[u8])]) -> Repr {
     chaddr[..6].copy_from_slice(&[2, 0, 0, 0, 0, mac]);
     let mut options = vec![DhcpOption {
         code: 53,
-        data: vec![kind.to_u8()],
+        data: vec![kind.to_u8()].into(),
     }];
     options.extend(opts.iter().map(|(c, d)| DhcpOption {
         code: *c,
-        data: d.to_vec(),
+        data: (*d).into(),
     }));
     Repr {
         op: 1,
@@ -383,7 +383,7 @@ fn relayed_request_goes_to_relay_and_echoes_option_82() {
     assert_eq!(r.dest, Dest::Unicast(SocketAddrV4::new(ip(2), 67)));
     assert_eq!(r.repr.giaddr, ip(2));
     assert_eq!(
-        r.repr.options.last().map(|o| (o.code, o.data.clone())),
+        r.repr.options.last().map(|o| (o.code, o.data.to_vec())),
         Some((82, agent.to_vec()))
     );
     // A relay on a network we do not serve: no scope, no answer.

@@ -26,8 +26,11 @@
 //! with `has_cookie == false` is emitted as plain BOOTP: the header and a zero 64-byte vendor
 //! area, options are not written.
 
+mod optdata;
 pub mod options;
 pub mod relay;
+
+pub use optdata::OptData;
 
 use core::net::Ipv4Addr;
 
@@ -111,7 +114,7 @@ impl MessageType {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DhcpOption {
     pub code: u8,
-    pub data: Vec<u8>,
+    pub data: OptData,
 }
 
 /// Owned, parsed DHCPv4/BOOTP message.
@@ -156,8 +159,11 @@ const VEND_LEN: usize = 64;
 const OPTIONS_OFFSET: usize = HEADER_LEN + MAGIC_COOKIE.len();
 
 impl DhcpOption {
-    pub fn new(code: u8, data: Vec<u8>) -> DhcpOption {
-        DhcpOption { code, data }
+    pub fn new(code: u8, data: impl Into<OptData>) -> DhcpOption {
+        DhcpOption {
+            code,
+            data: data.into(),
+        }
     }
 }
 
@@ -172,7 +178,7 @@ fn trim_nuls(field: &[u8]) -> Vec<u8> {
 fn push_or_extend(options: &mut Vec<DhcpOption>, code: u8, data: &[u8]) {
     match options.iter_mut().find(|o| o.code == code) {
         Some(o) => o.data.extend_from_slice(data),
-        None => options.push(DhcpOption::new(code, data.to_vec())),
+        None => options.push(DhcpOption::new(code, data)),
     }
 }
 
@@ -275,7 +281,7 @@ impl Repr {
             sname: Vec::new(),
             file: Vec::new(),
             has_cookie: false,
-            options: Vec::new(),
+            options: Vec::with_capacity(8),
         };
 
         let cookie = r.array::<4>();
@@ -488,7 +494,8 @@ impl Repr {
             sname: Vec::new(),
             file: Vec::new(),
             has_cookie: req.has_cookie,
-            options: Vec::new(),
+            // Room for a typical reply without regrowing (type, server id, times, mask, router, DNS...).
+            options: Vec::with_capacity(12),
         }
     }
 
@@ -514,7 +521,10 @@ impl Repr {
     }
 
     /// Replaces option `code` in place, or appends it.
-    pub fn set_option(&mut self, code: u8, data: Vec<u8>) {
+    /// Takes anything byte-like; a slice or array up to 22 bytes is stored without a heap
+    /// allocation.
+    pub fn set_option(&mut self, code: u8, data: impl Into<OptData>) {
+        let data = data.into();
         match self.options.iter_mut().find(|o| o.code == code) {
             Some(o) => o.data = data,
             None => self.options.push(DhcpOption::new(code, data)),
