@@ -17,7 +17,7 @@ use crate::events::{self, id as ev};
 use crate::journal::Record;
 use crate::lease::pool::{reservation_matches, Pool};
 use crate::lease::table::{holds_address, LeaseTable};
-use crate::lease::{hex_colon, BindingState, ClientKey, Lease};
+use crate::lease::{hex_colon, BindingState, ClientKey, HwAddr, Lease};
 use crate::time::{secs, Millis, Secs};
 use crate::wire::dhcpv4::{options as opt, relay, MessageType, Repr, OP_BOOTREQUEST};
 use reply::{destination, max_len, OptionLayers};
@@ -235,7 +235,7 @@ impl Server {
             if holds_address(l, now_s) {
                 taken.push(l.addr);
                 self.timers
-                    .push(Reverse((l.end.saturating_mul(1000), l.addr)));
+                    .push(Reverse((l.end().saturating_mul(1000), l.addr)));
             }
         }
         taken.extend(self.holds.keys().copied());
@@ -704,7 +704,7 @@ impl Server {
         let records = self.bind(now, si, a, c, req, desired);
         // The time actually granted (MCLT may have shortened it).
         let lt = self.leases.get(a).map_or(desired, |l| {
-            u32::try_from(l.end.saturating_sub(l.start)).unwrap_or(u32::MAX)
+            u32::try_from(l.end().saturating_sub(l.start())).unwrap_or(u32::MAX)
         });
         self.stats.acks += 1;
         let reply = self.build(MessageType::Ack, req, si, a, Some(lt), sid, c);
@@ -757,7 +757,7 @@ impl Server {
             {
                 let mut o = old.clone();
                 o.state = BindingState::Released;
-                o.end = now_s;
+                o.set_end(now_s);
                 let oa = o.addr;
                 records.push(Record::LeaseUpsert(o.clone()));
                 self.leases.upsert(o);
@@ -769,22 +769,21 @@ impl Server {
         let prev = self.leases.get(a).cloned();
         let mut l = prev.unwrap_or_else(|| Lease::free(a));
         l.state = BindingState::Active;
-        l.client_id = c.client_id.to_vec();
+        l.set_ids(c.client_id, req.hostname().unwrap_or_default());
         l.htype = c.htype;
-        l.chaddr = c.chaddr.to_vec();
-        l.hostname = req.hostname().map(<[u8]>::to_vec).unwrap_or_default();
+        l.chaddr = HwAddr::new(c.chaddr);
         let (given, pet) = self.fo_lease_time(si, lt, a, &c.key, now);
-        l.start = now_s;
-        l.end = if given == u32::MAX {
+        l.set_start(now_s);
+        l.set_end(if given == u32::MAX {
             INFINITE
         } else {
             now_s + u64::from(given)
-        };
-        l.cltt = now_s;
+        });
+        l.set_cltt(now_s);
         if pet > 0 {
-            l.sent_end = pet;
+            l.set_sent_end(pet);
         }
-        self.timers.push(Reverse((l.end.saturating_mul(1000), a)));
+        self.timers.push(Reverse((l.end().saturating_mul(1000), a)));
         self.pool_take(si, a);
         for r in &records {
             if let Record::LeaseUpsert(old) = r {
@@ -864,13 +863,13 @@ impl Server {
             .unwrap_or_else(|| Lease::free(a));
         // Keep who declined it for the operator, but no client owns a quarantined address.
         l.state = BindingState::Abandoned;
-        l.start = now_s;
-        l.end = now_s + u64::from(self.cfg.server.decline_quarantine);
-        l.cltt = now_s;
-        l.client_id.clear();
-        l.chaddr = c.chaddr.to_vec();
+        l.set_start(now_s);
+        l.set_end(now_s + u64::from(self.cfg.server.decline_quarantine));
+        l.set_cltt(now_s);
+        l.set_client_id(&[]);
+        l.chaddr = HwAddr::new(c.chaddr);
         l.htype = c.htype;
-        self.timers.push(Reverse((l.end * 1000, a)));
+        self.timers.push(Reverse((l.end() * 1000, a)));
         if let Some(si) = self.scope_of(a) {
             self.pool_take(si, a);
         }
@@ -918,8 +917,8 @@ impl Server {
         let mut l = l.clone();
         let now_s = secs(now);
         l.state = BindingState::Released;
-        l.end = now_s;
-        l.cltt = now_s;
+        l.set_end(now_s);
+        l.set_cltt(now_s);
         self.stats.releases += 1;
         events::emit(Level::Info, ev::EVENT_SERVER_LEASE_RELEASE, &[&a, &c.mac()]);
         info!(

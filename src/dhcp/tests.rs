@@ -223,7 +223,7 @@ fn renew_extends_and_rebinding_unknown_is_silent() {
     let r = o.reply.unwrap();
     assert_eq!(r.dest, Dest::Unicast(SocketAddrV4::new(a, 68)));
     assert_eq!(r.repr.ciaddr, a);
-    assert_eq!(s.leases().get(a).unwrap().end, secs(later) + 3600);
+    assert_eq!(s.leases().get(a).unwrap().end(), secs(later) + 3600);
     // A client we have no record of, renewing an address nobody holds: silence.
     let mut stranger = packet(7, MessageType::Request, &[]);
     stranger.ciaddr = ip(104);
@@ -456,7 +456,7 @@ fn bootp_only_for_reservations_unless_dynamic() {
         .handle(T0, &ingress(true), &b2)
         .reply
         .expect("dynamic BOOTP");
-    assert_eq!(s.leases().get(r.repr.yiaddr).unwrap().end, INFINITE);
+    assert_eq!(s.leases().get(r.repr.yiaddr).unwrap().end(), INFINITE);
 }
 
 #[test]

@@ -65,7 +65,7 @@ impl LeaseTable {
                 self.by_client.remove(&old_h);
             }
         }
-        if !lease.chaddr.is_empty() || !lease.client_id.is_empty() {
+        if !lease.chaddr.is_empty() || !lease.client_id().is_empty() {
             self.by_client.insert(new_h, lease.addr);
         }
         self.leases.insert(lease.addr, lease);
@@ -103,7 +103,7 @@ impl LeaseTable {
 /// Does this binding keep its address from being given to someone else at `now`?
 pub fn holds_address(l: &Lease, now: Secs) -> bool {
     match l.state {
-        BindingState::Active | BindingState::Abandoned => l.end > now,
+        BindingState::Active | BindingState::Abandoned => l.end() > now,
         _ => false,
     }
 }
@@ -111,12 +111,13 @@ pub fn holds_address(l: &Lease, now: Secs) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lease::HwAddr;
 
     fn lease(a: u8, mac: u8) -> Lease {
         let mut l = Lease::free(Ipv4Addr::new(198, 18, 0, a));
         l.state = BindingState::Active;
-        l.chaddr = vec![2, 0, 0, 0, 0, mac];
-        l.end = 100;
+        l.chaddr = HwAddr::new(&[2, 0, 0, 0, 0, mac]);
+        l.set_end(100);
         l
     }
 
