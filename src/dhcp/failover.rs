@@ -409,6 +409,7 @@ impl Server {
 
     fn store_partner_binding(&mut self, store: Lease, now: Millis, records: &mut Vec<Record>) {
         let a = store.addr;
+        let before = self.deadline(a, now);
         // Our offer of this address is void: the partner bound it.
         if let Some(h) = self.holds.remove(&a) {
             self.hold_of.remove(&h.key);
@@ -421,8 +422,7 @@ impl Server {
             if let Some(si) = si {
                 self.pool_take(si, a);
             }
-            self.timers
-                .push(std::cmp::Reverse((store.end().saturating_mul(1000), a)));
+            self.arm(a, store.end().saturating_mul(1000), before);
         } else {
             self.pool_give_back(a);
         }
