@@ -299,6 +299,8 @@ impl Server {
                 self.push_timer(d, a);
             }
         }
+        shrink_sparse(&mut self.holds);
+        shrink_sparse(&mut self.hold_of);
         records
     }
 
@@ -1188,6 +1190,16 @@ impl Server {
             max_len: max_len(req),
             repr: r,
         }
+    }
+}
+
+/// Give back most of a map's room once it is 7/8 empty: hash maps never shrink by
+/// themselves, and a burst of offers nobody took up (a DISCOVER flood) would otherwise keep
+/// its peak for good. The map is left at twice its size, so shrinking again takes another
+/// fourfold drop: amortized against the inserts that filled it.
+fn shrink_sparse<K: Eq + std::hash::Hash, V>(m: &mut HashMap<K, V>) {
+    if m.capacity() > 256 && m.len() * 8 < m.capacity() {
+        m.shrink_to(m.len() * 2);
     }
 }
 

@@ -668,3 +668,23 @@ fn timer_heap_stays_bounded_across_renewals() {
         .iter()
         .all(|a| s.leases().get(*a).unwrap().state == BindingState::Expired));
 }
+
+#[test]
+fn offer_flood_leaves_no_room_behind() {
+    let mut cfg = config();
+    cfg.scopes[0].prefix_len = 22;
+    cfg.scopes[0].ranges = vec![(ip(100), Ipv4Addr::new(198, 18, 3, 250))];
+    let mut s = Server::new(cfg, vec![], T0);
+    for i in 0..800u16 {
+        let mut p = packet(0, MessageType::Discover, &[]);
+        p.chaddr[4..6].copy_from_slice(&i.to_be_bytes());
+        assert!(s.handle(T0, &ingress(true), &p).reply.is_some());
+    }
+    assert_eq!(s.holds.len(), 800);
+    assert!(s.holds.capacity() >= 800 && s.hold_of.capacity() >= 800);
+    run_timers(&mut s, T0, T0 + 30_000);
+    assert!(s.holds.is_empty() && s.hold_of.is_empty() && s.timers.is_empty());
+    assert!(s.holds.capacity() < 256 && s.hold_of.capacity() < 256);
+    // The addresses went back to the pool.
+    assert!(dora(&mut s, T0 + 30_000, 1).is_some());
+}

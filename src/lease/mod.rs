@@ -269,18 +269,20 @@ impl core::fmt::Debug for Lease {
 }
 
 /// How a client is identified: option 61 if present, else (htype, chaddr) (RFC 2131 §4.2).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Built for every request and kept with every offer hold: a hardware key is inline (no
+/// allocation), and the whole key is 24 bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ClientKey {
-    ClientId(Vec<u8>),
-    Hw(u8, Vec<u8>),
+    ClientId(Box<[u8]>),
+    Hw(u8, HwAddr),
 }
 
 impl ClientKey {
     pub fn of(client_id: &[u8], htype: u8, chaddr: &[u8]) -> ClientKey {
         if client_id.is_empty() {
-            ClientKey::Hw(htype, chaddr.to_vec())
+            ClientKey::Hw(htype, HwAddr::new(chaddr))
         } else {
-            ClientKey::ClientId(client_id.to_vec())
+            ClientKey::ClientId(client_id.into())
         }
     }
 }
@@ -339,6 +341,7 @@ mod tests {
     fn lease_is_compact() {
         assert!(core::mem::size_of::<Lease>() <= 64);
         assert_eq!(core::mem::size_of::<HwAddr>(), 17);
+        assert!(core::mem::size_of::<ClientKey>() <= 24);
     }
 
     #[test]

@@ -351,7 +351,7 @@ mod tests {
     fn client_index_follows_rebinding() {
         let mut t = LeaseTable::new();
         t.upsert(lease(10, 1));
-        let k = ClientKey::Hw(1, vec![2, 0, 0, 0, 0, 1]);
+        let k = ClientKey::Hw(1, HwAddr::new(&[2, 0, 0, 0, 0, 1]));
         assert_eq!(
             t.of_client(&k).map(|l| l.addr),
             Some(Ipv4Addr::new(198, 18, 0, 10))
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn most_recent_binding_wins_and_survives_removals() {
         let mut t = LeaseTable::new();
-        let k = ClientKey::Hw(1, vec![2, 0, 0, 0, 0, 1]);
+        let k = ClientKey::Hw(1, HwAddr::new(&[2, 0, 0, 0, 0, 1]));
         t.upsert(lease(10, 1));
         t.upsert(lease(11, 1));
         assert_eq!(t.of_client(&k).unwrap().addr, Ipv4Addr::new(198, 18, 0, 11));
@@ -397,14 +397,16 @@ mod tests {
         let mut l = lease(20, 5);
         l.set_client_id(&[1, 2, 3]);
         t.upsert(l);
-        assert!(t.of_client(&ClientKey::ClientId(vec![1, 2, 3])).is_some());
+        assert!(t
+            .of_client(&ClientKey::ClientId(Box::new([1, 2, 3])))
+            .is_some());
         // With a client id, the hardware address is not the key.
         assert!(t
-            .of_client(&ClientKey::Hw(1, vec![2, 0, 0, 0, 0, 5]))
+            .of_client(&ClientKey::Hw(1, HwAddr::new(&[2, 0, 0, 0, 0, 5])))
             .is_none());
         // A lease without any identity is never indexed.
         t.upsert(Lease::free(Ipv4Addr::new(198, 18, 0, 21)));
-        assert!(t.of_client(&ClientKey::Hw(1, vec![])).is_none());
+        assert!(t.of_client(&ClientKey::Hw(1, HwAddr::new(&[]))).is_none());
         assert_eq!(t.len(), 2);
     }
 
@@ -457,7 +459,7 @@ mod tests {
         // Dense: the removed slots were filled again, nothing grew.
         assert_eq!(t.slots.len(), 100);
         for i in 0..100u8 {
-            let k = ClientKey::Hw(1, vec![2, 0, 0, 0, 0, i]);
+            let k = ClientKey::Hw(1, HwAddr::new(&[2, 0, 0, 0, 0, i]));
             assert_eq!(t.of_client(&k).unwrap().addr, Ipv4Addr::new(198, 18, 0, i));
         }
         assert_eq!(t.sorted().len(), 100);
@@ -472,8 +474,8 @@ mod tests {
         let mut leases: HashMap<Ipv4Addr, Lease> = HashMap::new();
         let mut by_client: HashMap<ClientKey, Ipv4Addr> = HashMap::new();
         let key = |l: &Lease| match ClientKeyRef::of_lease(l) {
-            ClientKeyRef::ClientId(c) => ClientKey::ClientId(c.to_vec()),
-            ClientKeyRef::Hw(t, h) => ClientKey::Hw(t, h.to_vec()),
+            ClientKeyRef::ClientId(c) => ClientKey::ClientId(c.into()),
+            ClientKeyRef::Hw(t, h) => ClientKey::Hw(t, HwAddr::new(h)),
         };
         let mut x: u64 = 0x2545_f491_4f6c_dd1d;
         let mut rnd = |n: u64| {
