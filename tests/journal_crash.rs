@@ -53,9 +53,11 @@ impl Rng {
 fn lease(i: u32, t: u64) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a01_0000 + i));
     l.state = BindingState::Active;
-    l.set_client_id(&[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
+    l.set_ids(
+        &[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8],
+        format!("host-{i:05}").as_bytes(),
+    );
     l.chaddr = HwAddr::new(&[0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
-    l.set_hostname(format!("host-{i:05}").as_bytes());
     l.set_start(1_700_000_000 + t);
     l.set_end(l.start() + 3600);
     l.set_cltt(l.start());

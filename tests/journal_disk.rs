@@ -102,9 +102,8 @@ fn need_root(test: &str) -> bool {
 fn lease(i: u32) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a02_0000 + i));
     l.state = BindingState::Active;
-    l.set_client_id(&[1, 2, 3, 4, 5, 6, i as u8]);
+    l.set_ids(&[1, 2, 3, 4, 5, 6, i as u8], format!("h{i:09}").as_bytes());
     l.chaddr = HwAddr::new(&[2, 3, 4, 5, (i >> 8) as u8, i as u8]);
-    l.set_hostname(format!("h{i:09}").as_bytes());
     l.set_start(1_700_000_000 + u64::from(i));
     l.set_end(l.start() + 600);
     l

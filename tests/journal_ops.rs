@@ -42,9 +42,11 @@ const NOW: u64 = 1_700_000_000;
 fn lease(i: u32, t: u64, state: BindingState) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a03_0000 + i));
     l.state = state;
-    l.set_client_id(&[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
+    l.set_ids(
+        &[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8],
+        b"laptop-123",
+    );
     l.chaddr = HwAddr::new(&[0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
-    l.set_hostname(b"laptop-123");
     l.set_start(NOW - 10_000 + t);
     l.set_end(l.start() + 3600);
     l.set_cltt(l.start());

@@ -160,9 +160,8 @@ mod tests {
     fn lease() -> Lease {
         let mut l = Lease::free(Ipv4Addr::new(198, 18, 1, 5));
         l.state = BindingState::Active;
-        l.set_client_id(&[1, 0xaa, 0xbb]);
+        l.set_ids(&[1, 0xaa, 0xbb], b"a\"b\\c\n\x01\xff");
         l.chaddr = HwAddr::new(&[0xaa, 0xbb, 0xcc, 0, 1, 2]);
-        l.set_hostname(b"a\"b\\c\n\x01\xff");
         l.set_start(1_704_164_645); // 2024-01-02T03:04:05Z
         l.set_end(1_704_168_245);
         l
