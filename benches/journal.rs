@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use duodhcp::config::Durability;
 use duodhcp::journal::{Journal, Options, Record};
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 
 const NOW: u64 = 1_700_000_000;
 
@@ -36,12 +36,14 @@ fn temp_dir(tag: &str) -> TempDir {
 fn lease(i: u32, t: u64) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a10_0000 + i));
     l.state = BindingState::Active;
-    l.client_id = vec![1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.chaddr = vec![0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.hostname = b"laptop-123".to_vec();
-    l.start = NOW + t;
-    l.end = l.start + 3600;
-    l.cltt = l.start;
+    l.set_ids(
+        &[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8],
+        b"laptop-123",
+    );
+    l.chaddr = HwAddr::new(&[0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
+    l.set_start(NOW + t);
+    l.set_end(l.start() + 3600);
+    l.set_cltt(l.start());
     l
 }
 

@@ -231,7 +231,26 @@ fn restore(args: &Args, config: &Path) -> ExitCode {
     }
 }
 
+/// glibc raises its mmap threshold to the size of the largest mapped block freed so far (up
+/// to 32 MiB): after one big transient buffer (the journal read at start, a compaction
+/// image), the lease table's large arrays would come from the heap, where memory freed by
+/// their growth stays resident. A fixed threshold (glibc's default, 128 KiB; setting it turns
+/// the adjustment off) keeps large blocks in their own mappings: grown in place by mremap and
+/// returned to the system when freed. Measured at 50k leases after a benchmark run: 7.6 MiB
+/// resident instead of 10.1. Other C libraries (musl) do not adjust and need nothing.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fix_mmap_threshold() {
+    // SAFETY: mallopt only sets an allocator parameter; no other thread exists yet.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fix_mmap_threshold() {}
+
 fn run(args: &Args, config: PathBuf) -> ExitCode {
+    fix_mmap_threshold();
     let cfg = match load_config(&config) {
         Ok(c) => c,
         Err(e) => {

@@ -106,7 +106,7 @@ fn ctl_talks_to_a_running_server_over_the_control_socket() {
 #[test]
 fn server_backs_up_and_restore_brings_the_leases_back() {
     use duodhcp::journal::{self, Journal, Options, Record};
-    use duodhcp::lease::{BindingState, Lease};
+    use duodhcp::lease::{BindingState, HwAddr, Lease};
     let dir = std::env::temp_dir().join(format!("duodhcp-backup-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("backups")).expect("dirs");
@@ -120,9 +120,9 @@ fn server_backs_up_and_restore_brings_the_leases_back() {
         for i in 0..3u8 {
             let mut l = Lease::free(std::net::Ipv4Addr::new(198, 18, 0, 100 + i));
             l.state = BindingState::Active;
-            l.chaddr = vec![2, 0, 0, 0, 0, i];
-            l.start = now;
-            l.end = now + 3600;
+            l.chaddr = HwAddr::new(&[2, 0, 0, 0, 0, i]);
+            l.set_start(now);
+            l.set_end(now + 3600);
             j.append(&Record::LeaseUpsert(l)).expect("append");
         }
         j.commit().expect("commit");

@@ -9,7 +9,7 @@ use std::net::Ipv4Addr;
 
 use common::malformed::{decode_hex, Rng};
 use duodhcp::failover::{auth, binding, Hba};
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 use duodhcp::wire::failover::{code, Deframer, Message, MessageType};
 
 fn isc_connect() -> Vec<u8> {
@@ -61,12 +61,12 @@ fn deframer_splits_isc_stream() {
 fn seeds() -> Vec<Vec<u8>> {
     let mut l = Lease::free(Ipv4Addr::new(192, 0, 2, 10));
     l.state = BindingState::Active;
-    l.client_id = vec![1, 0, 0x11, 0x22, 0x33, 0x44, 0x55];
-    l.chaddr = vec![0, 0x11, 0x22, 0x33, 0x44, 0x55];
-    l.start = 1_700_000_000;
-    l.end = 1_700_000_600;
-    l.cltt = 1_700_000_000;
-    l.sent_end = 1_700_000_900;
+    l.set_client_id(&[1, 0, 0x11, 0x22, 0x33, 0x44, 0x55]);
+    l.chaddr = HwAddr::new(&[0, 0x11, 0x22, 0x33, 0x44, 0x55]);
+    l.set_start(1_700_000_000);
+    l.set_end(1_700_000_600);
+    l.set_cltt(1_700_000_000);
+    l.set_sent_end(1_700_000_900);
     let bndupd = binding::encode_bndupd(&l, 1_700_000_000, 5);
     let mut ack = Message::new(MessageType::BndAck, 1_700_000_000, 5);
     ack.set_ip(code::ASSIGNED_IP_ADDRESS, l.addr)

@@ -15,7 +15,7 @@ use duodhcp::failover::{
     accept_update, Inbound, Mode, Partner, Role, ServerState, Service, Settings,
 };
 use duodhcp::journal::FailoverStateRec;
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 use duodhcp::time::Millis;
 use duodhcp::wire::failover::{code, Deframer, Message, MessageType};
 
@@ -77,7 +77,7 @@ impl Side {
                 } => {
                     if let Some(l) = self.leases.get_mut(&addr) {
                         // ISC: the acked PET is what the partner now knows (tsfp).
-                        l.partner_end = l.sent_end;
+                        l.set_partner_end(l.sent_end());
                         if matches!(l.state, BindingState::Expired | BindingState::Released) {
                             l.state = BindingState::Free;
                         }
@@ -100,11 +100,11 @@ impl Side {
         let now = self.clock(now);
         let mut l = Lease::free(addr);
         l.state = BindingState::Active;
-        l.chaddr = vec![0x02, 0, 0, 0, 0, mac];
-        l.start = now / 1000;
-        l.end = now / 1000 + 600;
-        l.cltt = now / 1000;
-        l.sent_end = now / 1000 + 900;
+        l.chaddr = HwAddr::new(&[0x02, 0, 0, 0, 0, mac]);
+        l.set_start(now / 1000);
+        l.set_end(now / 1000 + 600);
+        l.set_cltt(now / 1000);
+        l.set_sent_end(now / 1000 + 900);
         self.leases.insert(addr, l.clone());
         self.p.queue_update(&l, now);
     }
@@ -256,8 +256,8 @@ fn bindings(s: &Side) -> Vec<(Ipv4Addr, BindingState, Vec<u8>, Vec<u8>, u64, u64
     s.leases
         .values()
         .map(|l| {
-            let c = (l.client_id.clone(), l.chaddr.clone());
-            (l.addr, l.state, c.0, c.1, l.start, l.end, l.cltt)
+            let c = (l.client_id().to_vec(), l.chaddr.to_vec());
+            (l.addr, l.state, c.0, c.1, l.start(), l.end(), l.cltt())
         })
         .collect()
 }
@@ -298,7 +298,7 @@ fn binding_updates_round_trip_and_resend_after_cut() {
     n.b.grant(n.now, ip(11), 2);
     n.settle();
     assert_eq!(n.b.leases[&ip(10)].state, BindingState::Active);
-    assert_eq!(n.a.leases[&ip(11)].chaddr, vec![0x02, 0, 0, 0, 0, 2]);
+    assert_eq!(&*n.a.leases[&ip(11)].chaddr, &[0x02, 0, 0, 0, 0, 2]);
     assert_eq!(n.a.p.queue_len(), 0);
     assert_eq!(n.b.p.queue_len(), 0);
     // Cut the TCP: updates made meanwhile wait, and are sent after the return.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use duodhcp::config::{CorruptionPolicy, Durability};
 use duodhcp::journal::recover::{self, Tail};
 use duodhcp::journal::{Journal, Options, Record};
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 
 struct TempDir(PathBuf);
 
@@ -53,12 +53,14 @@ impl Rng {
 fn lease(i: u32, t: u64) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a01_0000 + i));
     l.state = BindingState::Active;
-    l.client_id = vec![1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.chaddr = vec![0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.hostname = format!("host-{i:05}").into_bytes();
-    l.start = 1_700_000_000 + t;
-    l.end = l.start + 3600;
-    l.cltt = l.start;
+    l.set_ids(
+        &[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8],
+        format!("host-{i:05}").as_bytes(),
+    );
+    l.chaddr = HwAddr::new(&[0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
+    l.set_start(1_700_000_000 + t);
+    l.set_end(l.start() + 3600);
+    l.set_cltt(l.start());
     l
 }
 

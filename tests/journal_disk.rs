@@ -15,7 +15,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use duodhcp::config::Durability;
 use duodhcp::journal::{read_leases, Error, Journal, Options, Record};
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 
 /// These tests fork (mount, chattr) while others reopen journals: a forked child holds the
 /// parent's flock'd descriptions until it execs, which would make a reopen in another thread
@@ -102,11 +102,10 @@ fn need_root(test: &str) -> bool {
 fn lease(i: u32) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a02_0000 + i));
     l.state = BindingState::Active;
-    l.client_id = vec![1, 2, 3, 4, 5, 6, i as u8];
-    l.chaddr = vec![2, 3, 4, 5, (i >> 8) as u8, i as u8];
-    l.hostname = format!("h{i:09}").into_bytes();
-    l.start = 1_700_000_000 + u64::from(i);
-    l.end = l.start + 600;
+    l.set_ids(&[1, 2, 3, 4, 5, 6, i as u8], format!("h{i:09}").as_bytes());
+    l.chaddr = HwAddr::new(&[2, 3, 4, 5, (i >> 8) as u8, i as u8]);
+    l.set_start(1_700_000_000 + u64::from(i));
+    l.set_end(l.start() + 600);
     l
 }
 

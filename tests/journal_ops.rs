@@ -10,7 +10,7 @@ use duodhcp::config::Durability;
 use duodhcp::journal::{
     dump, read_leases, restore, Error, FailoverStateRec, Journal, Options, Record, Tail,
 };
-use duodhcp::lease::{BindingState, Lease};
+use duodhcp::lease::{BindingState, HwAddr, Lease};
 
 struct TempDir(PathBuf);
 
@@ -42,12 +42,14 @@ const NOW: u64 = 1_700_000_000;
 fn lease(i: u32, t: u64, state: BindingState) -> Lease {
     let mut l = Lease::free(Ipv4Addr::from(0x0a03_0000 + i));
     l.state = state;
-    l.client_id = vec![1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.chaddr = vec![0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8];
-    l.hostname = b"laptop-123".to_vec();
-    l.start = NOW - 10_000 + t;
-    l.end = l.start + 3600;
-    l.cltt = l.start;
+    l.set_ids(
+        &[1, 0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8],
+        b"laptop-123",
+    );
+    l.chaddr = HwAddr::new(&[0x52, 0x54, 0, 0, (i >> 8) as u8, i as u8]);
+    l.set_start(NOW - 10_000 + t);
+    l.set_end(l.start() + 3600);
+    l.set_cltt(l.start());
     l
 }
 
@@ -160,7 +162,7 @@ fn oversize_record_is_refused_without_damage() {
     let p = d.file("j");
     let (mut j, _) = Journal::open(&p, Options::default(), NOW).unwrap();
     let mut l = lease(1, 0, BindingState::Active);
-    l.client_id = vec![7; 70_000];
+    l.set_client_id(&[7; 70_000]);
     let err = j.append(&Record::LeaseUpsert(l)).expect_err("too big");
     assert!(matches!(err, Error::Encode { .. }));
     assert!(err.to_string().starts_with("journal: cannot encode record"));
@@ -190,11 +192,11 @@ fn compaction_keeps_exactly_the_live_set() {
         }
         // Old released/expired/free leases: dropped. Old abandoned: kept (quarantine).
         let mut old = lease(5000, 0, BindingState::Expired);
-        old.end = NOW - 3601;
+        old.set_end(NOW - 3601);
         let mut abandoned = lease(5001, 0, BindingState::Abandoned);
-        abandoned.end = NOW - 100_000;
+        abandoned.set_end(NOW - 100_000);
         let mut fresh_released = lease(5002, 0, BindingState::Released);
-        fresh_released.end = NOW - 10;
+        fresh_released.set_end(NOW - 10);
         for l in [&old, &abandoned, &fresh_released] {
             let r = Record::LeaseUpsert(l.clone());
             j.append(&r).unwrap();
@@ -210,7 +212,7 @@ fn compaction_keeps_exactly_the_live_set() {
                 !(matches!(
                     l.state,
                     BindingState::Released | BindingState::Expired | BindingState::Free
-                ) && l.end + 3600 < NOW)
+                ) && l.end() + 3600 < NOW)
             })
             .collect();
         let dropped = m.0.len() - want.len();

@@ -155,7 +155,7 @@ impl Server {
             .leases
             .get(a)
             .filter(|l| l.belongs_to(key))
-            .map_or(0, |l| l.partner_end);
+            .map_or(0, |l| l.partner_end());
         let given = binding::lease_time(desired, rel.partner.mclt(), tsfp, now_s);
         (given, binding::pet(now_s, desired, given))
     }
@@ -335,7 +335,9 @@ impl Server {
                     .leases
                     .iter()
                     .filter(|l| self.scope_of(l.addr).is_some_and(|s| scopes.contains(&s)))
-                    .filter(|l| all || l.partner_end < l.sent_end || l.fo_flags != l.state as u8)
+                    .filter(|l| {
+                        all || l.partner_end() < l.sent_end() || l.fo_flags != l.state as u8
+                    })
                     .cloned()
                     .collect();
                 info!(
@@ -407,6 +409,7 @@ impl Server {
 
     fn store_partner_binding(&mut self, store: Lease, now: Millis, records: &mut Vec<Record>) {
         let a = store.addr;
+        let before = self.deadline(a, now);
         // Our offer of this address is void: the partner bound it.
         if let Some(h) = self.holds.remove(&a) {
             self.hold_of.remove(&h.key);
@@ -419,8 +422,7 @@ impl Server {
             if let Some(si) = si {
                 self.pool_take(si, a);
             }
-            self.timers
-                .push(std::cmp::Reverse((store.end.saturating_mul(1000), a)));
+            self.arm(a, store.end().saturating_mul(1000), before);
         } else {
             self.pool_give_back(a);
         }
@@ -433,7 +435,7 @@ impl Server {
     fn fo_acked(&mut self, a: Ipv4Addr, records: &mut Vec<Record>) {
         let Some(l) = self.leases.get(a) else { return };
         let mut l = l.clone();
-        l.partner_end = l.partner_end.max(l.sent_end);
+        l.set_partner_end(l.partner_end().max(l.sent_end()));
         l.fo_flags = l.state as u8;
         if matches!(
             l.state,
@@ -484,8 +486,8 @@ impl Server {
                     .cloned()
                     .unwrap_or_else(|| Lease::free(a));
                 l.state = BindingState::Backup;
-                l.start = now_s;
-                l.end = 0;
+                l.set_start(now_s);
+                l.set_end(0);
                 if let Some(st) = self.scopes.get_mut(si) {
                     st.pool.set_backup(a, true);
                 }

@@ -17,7 +17,7 @@ use crate::events::{self, id as ev};
 use crate::journal::Record;
 use crate::lease::pool::{reservation_matches, Pool};
 use crate::lease::table::{holds_address, LeaseTable};
-use crate::lease::{hex_colon, BindingState, ClientKey, Lease};
+use crate::lease::{hex_colon, BindingState, ClientKey, HwAddr, Lease};
 use crate::time::{secs, Millis, Secs};
 use crate::wire::dhcpv4::{options as opt, relay, MessageType, Repr, OP_BOOTREQUEST};
 use reply::{destination, max_len, OptionLayers};
@@ -152,7 +152,13 @@ pub struct Server {
     holds: HashMap<Ipv4Addr, Hold>,
     hold_of: HashMap<ClientKey, Ipv4Addr>,
     /// (deadline, address): offer-hold ends and lease ends, checked lazily against state.
+    /// About one entry per address, not one per renewal (see `arm`).
     timers: BinaryHeap<Reverse<(Millis, Ipv4Addr)>>,
+    /// Heap size at which `dedup_timers` runs next.
+    timers_dedup_at: usize,
+    /// Addresses for the next `on_timeout` to look at now (a withdrawn offer goes back to the
+    /// pool); kept out of `timers` so they never add entries there.
+    recheck: Vec<Ipv4Addr>,
     unknown_seen: [u64; 4],
     /// Failover relationships and, per scope, the relationship it belongs to.
     rels: Vec<failover::FoRel>,
@@ -170,6 +176,8 @@ impl Server {
             holds: HashMap::new(),
             hold_of: HashMap::new(),
             timers: BinaryHeap::new(),
+            timers_dedup_at: 0,
+            recheck: Vec::new(),
             unknown_seen: [0; 4],
             rels: Vec::new(),
             scope_rel: Vec::new(),
@@ -179,6 +187,13 @@ impl Server {
             s.leases.upsert(l);
         }
         s.mark_pools(now);
+        // The one place entries are pushed without `arm`: the heap starts empty.
+        let now_s = secs(now);
+        for l in s.leases.iter().filter(|l| holds_address(l, now_s)) {
+            s.timers
+                .push(Reverse((l.end().saturating_mul(1000), l.addr)));
+        }
+        s.timers_dedup_at = next_dedup(s.timers.len());
         s
     }
 
@@ -234,8 +249,6 @@ impl Server {
         for l in self.leases.iter() {
             if holds_address(l, now_s) {
                 taken.push(l.addr);
-                self.timers
-                    .push(Reverse((l.end.saturating_mul(1000), l.addr)));
             }
         }
         taken.extend(self.holds.keys().copied());
@@ -259,54 +272,124 @@ impl Server {
     /// Earliest instant `on_timeout` has work to do.
     pub fn poll_at(&self, now: Millis) -> Option<Millis> {
         let t = self.timers.peek().map(|Reverse((t, _))| *t);
-        [t, self.fo_poll_at(now)].into_iter().flatten().min()
+        let recheck = (!self.recheck.is_empty()).then_some(now);
+        [t, recheck, self.fo_poll_at(now)]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// Expire offer holds and leases whose time has come. Expiry is not journaled: on
     /// recovery an ACTIVE lease whose end has passed is free anyway, which saves flash writes.
     pub fn on_timeout(&mut self, now: Millis) -> Vec<Record> {
         let records = self.fo_on_timeout(now);
-        let now_s = secs(now);
+        let mut recheck = std::mem::take(&mut self.recheck);
+        for a in recheck.drain(..) {
+            self.look_at(a, now);
+        }
+        self.recheck = recheck;
         while let Some(Reverse((t, a))) = self.timers.peek().copied() {
             if t > now {
                 break;
             }
             self.timers.pop();
-            if let Some(h) = self.holds.get(&a) {
-                if h.until <= now {
-                    let h = self.holds.remove(&a);
-                    if let Some(h) = h {
-                        if self.hold_of.get(&h.key) == Some(&a) {
-                            self.hold_of.remove(&h.key);
-                        }
-                    }
-                }
-            }
-            let lease_holds = self.leases.get(a).is_some_and(|l| holds_address(l, now_s));
-            if !lease_holds && !self.holds.contains_key(&a) {
-                let in_failover = self
-                    .scope_of(a)
-                    .and_then(|si| self.rel_of_scope(si))
-                    .is_some();
-                if let Some(l) = self.leases.get(a) {
-                    if l.state == BindingState::Active {
-                        let mut l = l.clone();
-                        l.state = BindingState::Expired;
-                        debug!("lease {} of {} expired", l.addr, hex_colon(&l.chaddr));
-                        if in_failover {
-                            // Back to the pool only once the partner has acknowledged the
-                            // expiry (draft-12 §5.11); see `fo_acked`.
-                            self.fo_lease_changed(&l, now);
-                            self.leases.upsert(l);
-                            continue;
-                        }
-                        self.leases.upsert(l);
-                    }
-                }
-                self.pool_give_back(a);
+            self.look_at(a, now);
+            // Renewed meanwhile (or held again): this entry stood for the later deadline.
+            if let Some(d) = self.deadline(a, now) {
+                self.push_timer(d, a);
             }
         }
+        shrink_sparse(&mut self.holds);
+        shrink_sparse(&mut self.hold_of);
         records
+    }
+
+    /// End `a`'s offer hold if its time has passed, and if nothing keeps the address any
+    /// more, expire its lease and give it back to the pool.
+    fn look_at(&mut self, a: Ipv4Addr, now: Millis) {
+        if let Some(h) = self.holds.get(&a) {
+            if h.until <= now {
+                let h = self.holds.remove(&a);
+                if let Some(h) = h {
+                    if self.hold_of.get(&h.key) == Some(&a) {
+                        self.hold_of.remove(&h.key);
+                    }
+                }
+            }
+        }
+        let now_s = secs(now);
+        let lease_holds = self.leases.get(a).is_some_and(|l| holds_address(l, now_s));
+        if lease_holds || self.holds.contains_key(&a) {
+            return;
+        }
+        let in_failover = self
+            .scope_of(a)
+            .and_then(|si| self.rel_of_scope(si))
+            .is_some();
+        if let Some(l) = self.leases.get(a) {
+            if l.state == BindingState::Active {
+                let mut l = l.clone();
+                l.state = BindingState::Expired;
+                debug!("lease {} of {} expired", l.addr, hex_colon(&l.chaddr));
+                if in_failover {
+                    // Back to the pool only once the partner has acknowledged the
+                    // expiry (draft-12 §5.11); see `fo_acked`.
+                    self.fo_lease_changed(&l, now);
+                    self.leases.upsert(l);
+                    return;
+                }
+                self.leases.upsert(l);
+            }
+        }
+        self.pool_give_back(a);
+    }
+
+    /// When `a` next needs `look_at`, from state alone: the end of its offer hold, and while
+    /// its lease keeps the address, the end of the lease. Invariant: whenever this is
+    /// `Some(d)`, `timers` holds an entry for `a` at or before `d`.
+    fn deadline(&self, a: Ipv4Addr, now: Millis) -> Option<Millis> {
+        let hold = self.holds.get(&a).map(|h| h.until).filter(|&u| u > now);
+        let lease = self
+            .leases
+            .get(a)
+            .filter(|l| holds_address(l, secs(now)))
+            .map(|l| l.end().saturating_mul(1000));
+        match (hold, lease) {
+            (Some(h), Some(l)) => Some(h.min(l)),
+            (h, l) => h.or(l),
+        }
+    }
+
+    /// A state change gave `a` a deadline at `at`; `before` is `deadline(a, now)` from
+    /// before the change. An entry at or before `before` is already queued (the invariant),
+    /// so when `before <= at` there is nothing to push: that entry fires first and re-arms
+    /// at the deadline of the day. A renewal thus pushes nothing, and the heap no longer
+    /// grows with every packet.
+    fn arm(&mut self, a: Ipv4Addr, at: Millis, before: Option<Millis>) {
+        if before.is_some_and(|b| b <= at) {
+            return;
+        }
+        self.push_timer(at, a);
+    }
+
+    fn push_timer(&mut self, at: Millis, a: Ipv4Addr) {
+        self.timers.push(Reverse((at, a)));
+        if self.timers.len() >= self.timers_dedup_at {
+            self.dedup_timers();
+        }
+    }
+
+    /// Keep only each address's earliest entry: a later one is redundant, as the earliest
+    /// re-arms when it fires. Duplicates come from deadlines moved earlier (an offer to a
+    /// bound client, a shorter lease) and from an entry outliving its lease (release, then a
+    /// new binding). Running when the heap has grown by a quarter keeps it within 5/4 of the
+    /// addresses with a pending look, at O(log n) amortized per push.
+    fn dedup_timers(&mut self) {
+        let mut v = std::mem::take(&mut self.timers).into_vec();
+        v.sort_unstable_by_key(|Reverse((t, a))| (u32::from(*a), *t));
+        v.dedup_by_key(|Reverse((_, a))| *a);
+        self.timers = BinaryHeap::from(v);
+        self.timers_dedup_at = next_dedup(self.timers.len());
     }
 
     fn scope_of(&self, a: Ipv4Addr) -> Option<usize> {
@@ -568,9 +651,10 @@ impl Server {
         if let Some(old) = self.hold_of.get(key).copied() {
             if old != a {
                 self.holds.remove(&old);
-                self.timers.push(Reverse((now, old)));
+                self.recheck.push(old);
             }
         }
+        let before = self.deadline(a, now);
         let until = now + u64::from(self.cfg.server.offer_hold) * 1000;
         self.holds.insert(
             a,
@@ -580,14 +664,20 @@ impl Server {
             },
         );
         self.hold_of.insert(key.clone(), a);
-        self.timers.push(Reverse((until, a)));
+        self.arm(a, until, before);
         self.pool_take(si, a);
     }
 
-    fn drop_hold_of(&mut self, now: Millis, key: &ClientKey) {
+    /// Withdraw the client's offer. Its address gets a look at the next `on_timeout` (back to
+    /// the pool if nothing else keeps it), unless it is `taking`, the address the caller is
+    /// about to bind or quarantine itself: then there is nothing to look at, and skipping it
+    /// keeps `recheck` from growing with every ACK of a busy turn.
+    fn drop_hold_of(&mut self, key: &ClientKey, taking: Option<Ipv4Addr>) {
         if let Some(a) = self.hold_of.remove(key) {
             self.holds.remove(&a);
-            self.timers.push(Reverse((now, a)));
+            if taking != Some(a) {
+                self.recheck.push(a);
+            }
         }
     }
 
@@ -651,7 +741,7 @@ impl Server {
         let (a, phase) = if let Some(s) = req.server_id() {
             if s != sid {
                 // The client chose another server: our offer is free again.
-                self.drop_hold_of(now, &c.key);
+                self.drop_hold_of(&c.key, None);
                 return self.drop_("client selected another server");
             }
             match req
@@ -704,7 +794,7 @@ impl Server {
         let records = self.bind(now, si, a, c, req, desired);
         // The time actually granted (MCLT may have shortened it).
         let lt = self.leases.get(a).map_or(desired, |l| {
-            u32::try_from(l.end.saturating_sub(l.start)).unwrap_or(u32::MAX)
+            u32::try_from(l.end().saturating_sub(l.start())).unwrap_or(u32::MAX)
         });
         self.stats.acks += 1;
         let reply = self.build(MessageType::Ack, req, si, a, Some(lt), sid, c);
@@ -748,6 +838,7 @@ impl Server {
         lt: u32,
     ) -> Vec<Record> {
         let now_s = secs(now);
+        let before = self.deadline(a, now);
         let mut records = Vec::with_capacity(2);
         // One binding per client per scope: a client that moved gives its old address back.
         if let Some(old) = self.leases.of_client(&c.key) {
@@ -757,34 +848,33 @@ impl Server {
             {
                 let mut o = old.clone();
                 o.state = BindingState::Released;
-                o.end = now_s;
+                o.set_end(now_s);
                 let oa = o.addr;
                 records.push(Record::LeaseUpsert(o.clone()));
                 self.leases.upsert(o);
                 self.pool_give_back(oa);
             }
         }
-        self.drop_hold_of(now, &c.key);
+        self.drop_hold_of(&c.key, Some(a));
         self.holds.remove(&a);
         let prev = self.leases.get(a).cloned();
         let mut l = prev.unwrap_or_else(|| Lease::free(a));
         l.state = BindingState::Active;
-        l.client_id = c.client_id.to_vec();
+        l.set_ids(c.client_id, req.hostname().unwrap_or_default());
         l.htype = c.htype;
-        l.chaddr = c.chaddr.to_vec();
-        l.hostname = req.hostname().map(<[u8]>::to_vec).unwrap_or_default();
+        l.chaddr = HwAddr::new(c.chaddr);
         let (given, pet) = self.fo_lease_time(si, lt, a, &c.key, now);
-        l.start = now_s;
-        l.end = if given == u32::MAX {
+        l.set_start(now_s);
+        l.set_end(if given == u32::MAX {
             INFINITE
         } else {
             now_s + u64::from(given)
-        };
-        l.cltt = now_s;
+        });
+        l.set_cltt(now_s);
         if pet > 0 {
-            l.sent_end = pet;
+            l.set_sent_end(pet);
         }
-        self.timers.push(Reverse((l.end.saturating_mul(1000), a)));
+        self.arm(a, l.end().saturating_mul(1000), before);
         self.pool_take(si, a);
         for r in &records {
             if let Record::LeaseUpsert(old) = r {
@@ -856,7 +946,8 @@ impl Server {
             return self.drop_("DECLINE for an address not bound to this client");
         }
         let now_s = secs(now);
-        self.drop_hold_of(now, &c.key);
+        let before = self.deadline(a, now);
+        self.drop_hold_of(&c.key, Some(a));
         let mut l = self
             .leases
             .get(a)
@@ -864,13 +955,13 @@ impl Server {
             .unwrap_or_else(|| Lease::free(a));
         // Keep who declined it for the operator, but no client owns a quarantined address.
         l.state = BindingState::Abandoned;
-        l.start = now_s;
-        l.end = now_s + u64::from(self.cfg.server.decline_quarantine);
-        l.cltt = now_s;
-        l.client_id.clear();
-        l.chaddr = c.chaddr.to_vec();
+        l.set_start(now_s);
+        l.set_end(now_s + u64::from(self.cfg.server.decline_quarantine));
+        l.set_cltt(now_s);
+        l.set_client_id(&[]);
+        l.chaddr = HwAddr::new(c.chaddr);
         l.htype = c.htype;
-        self.timers.push(Reverse((l.end * 1000, a)));
+        self.arm(a, l.end().saturating_mul(1000), before);
         if let Some(si) = self.scope_of(a) {
             self.pool_take(si, a);
         }
@@ -918,8 +1009,8 @@ impl Server {
         let mut l = l.clone();
         let now_s = secs(now);
         l.state = BindingState::Released;
-        l.end = now_s;
-        l.cltt = now_s;
+        l.set_end(now_s);
+        l.set_cltt(now_s);
         self.stats.releases += 1;
         events::emit(Level::Info, ev::EVENT_SERVER_LEASE_RELEASE, &[&a, &c.mac()]);
         info!(
@@ -1100,6 +1191,22 @@ impl Server {
             repr: r,
         }
     }
+}
+
+/// Give back most of a map's room once it is 7/8 empty: hash maps never shrink by
+/// themselves, and a burst of offers nobody took up (a DISCOVER flood) would otherwise keep
+/// its peak for good. The map is left at twice its size, so shrinking again takes another
+/// fourfold drop: amortized against the inserts that filled it.
+fn shrink_sparse<K: Eq + std::hash::Hash, V>(m: &mut HashMap<K, V>) {
+    if m.capacity() > 256 && m.len() * 8 < m.capacity() {
+        m.shrink_to(m.len() * 2);
+    }
+}
+
+/// Heap size for the next `dedup_timers`: a quarter more than now, and not before a floor
+/// (below which duplicates cost too little to bother).
+fn next_dedup(len: usize) -> usize {
+    len + len / 4 + 1024
 }
 
 fn low(used: u32, size: u32, threshold: u8) -> bool {

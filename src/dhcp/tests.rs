@@ -223,7 +223,7 @@ fn renew_extends_and_rebinding_unknown_is_silent() {
     let r = o.reply.unwrap();
     assert_eq!(r.dest, Dest::Unicast(SocketAddrV4::new(a, 68)));
     assert_eq!(r.repr.ciaddr, a);
-    assert_eq!(s.leases().get(a).unwrap().end, secs(later) + 3600);
+    assert_eq!(s.leases().get(a).unwrap().end(), secs(later) + 3600);
     // A client we have no record of, renewing an address nobody holds: silence.
     let mut stranger = packet(7, MessageType::Request, &[]);
     stranger.ciaddr = ip(104);
@@ -456,7 +456,7 @@ fn bootp_only_for_reservations_unless_dynamic() {
         .handle(T0, &ingress(true), &b2)
         .reply
         .expect("dynamic BOOTP");
-    assert_eq!(s.leases().get(r.repr.yiaddr).unwrap().end, INFINITE);
+    assert_eq!(s.leases().get(r.repr.yiaddr).unwrap().end(), INFINITE);
 }
 
 #[test]
@@ -585,4 +585,106 @@ fn failover_state_survives_in_the_records_compaction_writes() {
         .handle(T0, &ingress(true), &packet(1, MessageType::Discover, &[]))
         .reply
         .is_none());
+}
+
+/// Run `on_timeout` at every deadline up to `until`, as the reactor would.
+fn run_timers(s: &mut Server, from: Millis, until: Millis) {
+    s.on_timeout(from);
+    while let Some(t) = s.poll_at(from).filter(|&t| t <= until) {
+        s.on_timeout(t.max(from));
+    }
+}
+
+fn renew(s: &mut Server, now: Millis, mac: u8, a: Ipv4Addr, secs_asked: Option<u32>) {
+    let lt = secs_asked.map(u32::to_be_bytes);
+    let opts: Vec<(u8, &[u8])> = lt.iter().map(|b| (51, &b[..])).collect();
+    let mut p = packet(mac, MessageType::Request, &opts);
+    p.ciaddr = a;
+    let o = s.handle(now, &ingress(false), &p);
+    assert_eq!(kind(&o), Some(MessageType::Ack));
+}
+
+#[test]
+fn renewed_lease_expires_at_its_new_end_not_before() {
+    let mut s = Server::new(config(), vec![], T0);
+    let a = dora(&mut s, T0, 1).unwrap();
+    let b = dora(&mut s, T0, 2).unwrap();
+    // `a` renewed at half time: its first timer (T0 + 1 h) must not end it.
+    renew(&mut s, T0 + 1_800_000, 1, a, None);
+    // `b` renewed for a shorter lease: it must end at the shorter time.
+    renew(&mut s, T0 + 600_000, 2, b, Some(60));
+    assert_eq!(
+        s.timers.len(),
+        3,
+        "one entry per address, plus b's earlier end"
+    );
+    run_timers(&mut s, T0 + 600_000, T0 + 659_999);
+    assert_eq!(s.leases().get(b).unwrap().state, BindingState::Active);
+    run_timers(&mut s, T0 + 660_000, T0 + 5_399_999);
+    assert_eq!(s.leases().get(b).unwrap().state, BindingState::Expired);
+    let l = s.leases().get(a).unwrap();
+    assert_eq!((l.state, l.end()), (BindingState::Active, secs(T0) + 5400));
+    assert_eq!(s.timers.len(), 1);
+    run_timers(&mut s, T0 + 5_400_000, T0 + 5_400_000);
+    assert_eq!(s.leases().get(a).unwrap().state, BindingState::Expired);
+    assert!(s.timers.is_empty() && s.poll_at(T0 + 5_400_000).is_none());
+}
+
+#[test]
+fn timer_heap_stays_bounded_across_renewals() {
+    let mut s = Server::new(config(), vec![], T0);
+    let addrs: Vec<Ipv4Addr> = (1..=4).map(|m| dora(&mut s, T0, m).unwrap()).collect();
+    let mut now = T0;
+    // Plain renewals push nothing: the entry already queued re-arms when it fires.
+    for _ in 0..5000 {
+        now += 1000;
+        for (m, a) in (1..=4).zip(&addrs) {
+            renew(&mut s, now, m, *a, None);
+        }
+        run_timers(&mut s, now, now);
+        assert!(s.timers.len() <= 4, "{}", s.timers.len());
+    }
+    // Full DORA cycles move the deadline earlier (the offer hold) each time; duplicates are
+    // folded away before they pass the dedup bound.
+    for _ in 0..5000 {
+        now += 1000;
+        for m in 1..=4 {
+            assert!(dora(&mut s, now, m).is_some());
+        }
+        run_timers(&mut s, now, now);
+        assert!(s.timers.len() <= next_dedup(4), "{}", s.timers.len());
+    }
+    for a in &addrs {
+        let l = s.leases().get(*a).unwrap();
+        assert_eq!((l.state, l.end()), (BindingState::Active, secs(now) + 3600));
+    }
+    // And they still all end on time.
+    run_timers(&mut s, now, now + 3_599_999);
+    assert!(addrs
+        .iter()
+        .all(|a| s.leases().get(*a).unwrap().state == BindingState::Active));
+    run_timers(&mut s, now + 3_600_000, now + 3_600_000);
+    assert!(addrs
+        .iter()
+        .all(|a| s.leases().get(*a).unwrap().state == BindingState::Expired));
+}
+
+#[test]
+fn offer_flood_leaves_no_room_behind() {
+    let mut cfg = config();
+    cfg.scopes[0].prefix_len = 22;
+    cfg.scopes[0].ranges = vec![(ip(100), Ipv4Addr::new(198, 18, 3, 250))];
+    let mut s = Server::new(cfg, vec![], T0);
+    for i in 0..800u16 {
+        let mut p = packet(0, MessageType::Discover, &[]);
+        p.chaddr[4..6].copy_from_slice(&i.to_be_bytes());
+        assert!(s.handle(T0, &ingress(true), &p).reply.is_some());
+    }
+    assert_eq!(s.holds.len(), 800);
+    assert!(s.holds.capacity() >= 800 && s.hold_of.capacity() >= 800);
+    run_timers(&mut s, T0, T0 + 30_000);
+    assert!(s.holds.is_empty() && s.hold_of.is_empty() && s.timers.is_empty());
+    assert!(s.holds.capacity() < 256 && s.hold_of.capacity() < 256);
+    // The addresses went back to the pool.
+    assert!(dora(&mut s, T0 + 30_000, 1).is_some());
 }

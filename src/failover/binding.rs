@@ -12,7 +12,7 @@ use core::net::Ipv4Addr;
 
 use super::state::ServerState;
 use super::Role;
-use crate::lease::{BindingState, Lease};
+use crate::lease::{BindingState, HwAddr, Lease};
 use crate::time::Secs;
 use crate::wire::failover::{code, Message, MessageType};
 
@@ -61,8 +61,8 @@ pub fn encode_bndupd(lease: &Lease, time: u32, xid: u32) -> Message {
     m.set_ip(code::ASSIGNED_IP_ADDRESS, lease.addr)
         .set_u8(code::BINDING_STATUS, lease.state as u8);
     if lease.state != BindingState::Abandoned {
-        if !lease.client_id.is_empty() {
-            m.set_bytes(code::CLIENT_IDENTIFIER, &lease.client_id);
+        if !lease.client_id().is_empty() {
+            m.set_bytes(code::CLIENT_IDENTIFIER, lease.client_id());
         }
         if !lease.chaddr.is_empty() {
             let mut hw = Vec::with_capacity(1 + lease.chaddr.len());
@@ -73,15 +73,15 @@ pub fn encode_bndupd(lease: &Lease, time: u32, xid: u32) -> Message {
     }
     // PET must not be before the lease end (draft-12 §7.1.5).
     let pet = if lease.state == BindingState::Active {
-        lease.sent_end.max(lease.end)
+        lease.sent_end().max(lease.end())
     } else {
-        lease.sent_end
+        lease.sent_end()
     };
-    m.set_u32(code::LEASE_EXPIRATION_TIME, wire_time(lease.end))
+    m.set_u32(code::LEASE_EXPIRATION_TIME, wire_time(lease.end()))
         .set_u32(code::POTENTIAL_EXPIRATION_TIME, wire_time(pet))
-        .set_u32(code::START_TIME_OF_STATE, wire_time(lease.start));
-    if lease.cltt != 0 {
-        m.set_u32(code::CLIENT_LAST_TRANSACTION_TIME, wire_time(lease.cltt));
+        .set_u32(code::START_TIME_OF_STATE, wire_time(lease.start()));
+    if lease.cltt() != 0 {
+        m.set_u32(code::CLIENT_LAST_TRANSACTION_TIME, wire_time(lease.cltt()));
     }
     m
 }
@@ -99,7 +99,7 @@ pub fn decode_bndupd(m: &Message) -> Result<Lease, (Option<Ipv4Addr>, Reject)> {
     let mut l = Lease::free(addr_ok);
     l.state = state;
     if let Some(id) = m.get(code::CLIENT_IDENTIFIER) {
-        l.client_id = id.to_vec();
+        l.set_client_id(id);
     }
     if let Some((&htype, hw)) = m
         .get(code::CLIENT_HARDWARE_ADDRESS)
@@ -107,13 +107,13 @@ pub fn decode_bndupd(m: &Message) -> Result<Lease, (Option<Ipv4Addr>, Reject)> {
     {
         l.htype = htype;
         // chaddr is 16 bytes in DHCP; a longer value cannot belong to a real client.
-        l.chaddr = hw.get(..hw.len().min(16)).unwrap_or_default().to_vec();
+        l.chaddr = HwAddr::new(hw.get(..hw.len().min(16)).unwrap_or_default());
     }
     let t = |c| m.u32(c).map_or(0, Secs::from);
-    l.start = t(code::START_TIME_OF_STATE);
-    l.end = t(code::LEASE_EXPIRATION_TIME);
-    l.partner_end = t(code::POTENTIAL_EXPIRATION_TIME);
-    l.cltt = t(code::CLIENT_LAST_TRANSACTION_TIME);
+    l.set_start(t(code::START_TIME_OF_STATE));
+    l.set_end(t(code::LEASE_EXPIRATION_TIME));
+    l.set_partner_end(t(code::POTENTIAL_EXPIRATION_TIME));
+    l.set_cltt(t(code::CLIENT_LAST_TRANSACTION_TIME));
     l.fo_flags = state as u8;
     Ok(l)
 }
@@ -160,15 +160,15 @@ pub fn accept_update(
             format!("{}: {} without hardware address", received.addr, r.name()),
         ));
     }
-    if r == Abandoned && (!received.chaddr.is_empty() || !received.client_id.is_empty()) {
+    if r == Abandoned && (!received.chaddr.is_empty() || !received.client_id().is_empty()) {
         return Err(Reject::new(
             reason::UNKNOWN,
             format!("{}: abandoned binding with client data", received.addr),
         ));
     }
     if let Some(l) = local {
-        let pet_passed = received.partner_end <= now;
-        let exp_near = l.end.saturating_sub(65) <= now;
+        let pet_passed = received.partner_end() <= now;
+        let exp_near = l.end().saturating_sub(65) <= now;
         let ok = if my_state == ServerState::Normal {
             match l.state {
                 Active if role == Role::Primary => matches!(r, Released | Abandoned | Active),
@@ -195,10 +195,10 @@ pub fn accept_update(
     out.state = stored_state(r);
     out.fo_flags = out.state as u8;
     if let Some(l) = local {
-        out.sent_end = l.sent_end;
+        out.set_sent_end(l.sent_end());
         if crate::lease::ClientKeyRef::of_lease(l) == crate::lease::ClientKeyRef::of_lease(received)
         {
-            out.hostname = l.hostname.clone();
+            out.set_hostname(l.hostname());
         }
     }
     Ok(out)
@@ -212,7 +212,7 @@ pub fn prefer_local(mine: &Lease, theirs: &Lease, role: Role) -> bool {
     match (a(mine), a(theirs)) {
         (true, false) => true,
         (false, true) => false,
-        (true, true) if mine.cltt != theirs.cltt => mine.cltt > theirs.cltt,
+        (true, true) if mine.cltt() != theirs.cltt() => mine.cltt() > theirs.cltt(),
         _ => role == Role::Primary,
     }
 }
@@ -248,18 +248,18 @@ mod tests {
     fn active(addr: [u8; 4], mac: u8, end: Secs, cltt: Secs) -> Lease {
         let mut l = Lease::free(Ipv4Addr::from(addr));
         l.state = BindingState::Active;
-        l.chaddr = vec![0, 0x11, 0x22, 0x33, 0x44, mac];
-        l.start = cltt;
-        l.end = end;
-        l.cltt = cltt;
-        l.sent_end = end + 100;
+        l.chaddr = HwAddr::new(&[0, 0x11, 0x22, 0x33, 0x44, mac]);
+        l.set_start(cltt);
+        l.set_end(end);
+        l.set_cltt(cltt);
+        l.set_sent_end(end + 100);
         l
     }
 
     #[test]
     fn bndupd_roundtrip_and_isc_order() {
         let mut l = active([192, 0, 2, 10], 0x55, 2000, 1000);
-        l.client_id = vec![1, 0, 0x11, 0x22, 0x33, 0x44, 0x55];
+        l.set_client_id(&[1, 0, 0x11, 0x22, 0x33, 0x44, 0x55]);
         let m = encode_bndupd(&l, 1000, 9);
         let codes: Vec<u16> = m.options.iter().map(|o| o.code).collect();
         assert_eq!(codes, [2, 3, 4, 5, 13, 18, 25, 6]);
@@ -267,10 +267,10 @@ mod tests {
         let back = decode_bndupd(&Message::parse(&bytes).unwrap()).unwrap();
         assert_eq!(back.addr, l.addr);
         assert_eq!(back.state, BindingState::Active);
-        assert_eq!((back.htype, back.chaddr.clone()), (1, l.chaddr.clone()));
-        assert_eq!(back.client_id, l.client_id);
-        assert_eq!((back.start, back.end, back.cltt), (1000, 2000, 1000));
-        assert_eq!(back.partner_end, 2100);
+        assert_eq!((back.htype, back.chaddr), (1, l.chaddr));
+        assert_eq!(back.client_id(), l.client_id());
+        assert_eq!((back.start(), back.end(), back.cltt()), (1000, 2000, 1000));
+        assert_eq!(back.partner_end(), 2100);
         // FREE never used: times 0, no CLTT; ABANDONED: no client data.
         let f = encode_bndupd(&Lease::free(l.addr), 0, 1);
         assert_eq!(
@@ -300,13 +300,13 @@ mod tests {
         // Released from the partner is stored as FREE (client data kept for affinity).
         let mut rel = local.clone();
         rel.state = BindingState::Released;
-        rel.cltt = 1500;
+        rel.set_cltt(1500);
         let s = accept_update(Some(&local), &rel, Role::Primary, n, 1500).unwrap();
         assert_eq!(s.state, BindingState::Free);
-        assert_eq!(s.sent_end, local.sent_end);
+        assert_eq!(s.sent_end(), local.sent_end());
         // Primary with ACTIVE refuses FREE in NORMAL with reason 2 and ISC's message.
         let mut free = Lease::free(local.addr);
-        free.partner_end = 0;
+        free.set_partner_end(0);
         let e = accept_update(Some(&local), &free, Role::Primary, n, 1500).unwrap_err();
         assert_eq!(e.reason, 2);
         assert_eq!(
@@ -315,7 +315,7 @@ mod tests {
         );
         // Secondary accepts FREE only once the received PET passed.
         assert!(accept_update(Some(&local), &free, Role::Secondary, n, 1500).is_ok());
-        free.partner_end = 9000;
+        free.set_partner_end(9000);
         assert!(accept_update(Some(&local), &free, Role::Secondary, n, 1500).is_err());
         // EXPIRED against local ACTIVE: only within 65 s of the local end.
         let mut exp = local.clone();
@@ -323,12 +323,12 @@ mod tests {
         assert!(accept_update(Some(&local), &exp, Role::Secondary, n, 4000).is_err());
         assert!(accept_update(Some(&local), &exp, Role::Secondary, n, 4940).is_ok());
         // Outside NORMAL: ACTIVE refuses FREE/BACKUP whatever the times.
-        free.partner_end = 0;
+        free.set_partner_end(0);
         let pc = ServerState::PotentialConflict;
         assert!(accept_update(Some(&local), &free, Role::Secondary, pc, 9999).is_err());
         // Client-data sanity.
         let mut bad = local.clone();
-        bad.chaddr.clear();
+        bad.chaddr = HwAddr::default();
         assert_eq!(
             accept_update(None, &bad, Role::Primary, n, 0)
                 .unwrap_err()
@@ -354,7 +354,7 @@ mod tests {
         let mut b = active([198, 18, 0, 9], 2, 5000, 1200);
         assert!(!prefer_local(&a, &b, Role::Primary));
         assert!(prefer_local(&b, &a, Role::Secondary));
-        b.cltt = 1000;
+        b.set_cltt(1000);
         assert!(prefer_local(&a, &b, Role::Primary));
         assert!(!prefer_local(&a, &b, Role::Secondary));
         let f = Lease::free(a.addr);

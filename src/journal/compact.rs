@@ -99,7 +99,7 @@ pub fn install(target: &Path, bytes: &[u8], keep_locked: bool) -> Result<Option<
 /// Should compaction drop this lease? Only leases nobody holds, once their grace is over.
 pub fn droppable(l: &Lease, now: Secs, grace: u32) -> bool {
     use crate::lease::BindingState::*;
-    matches!(l.state, Expired | Released | Free) && l.end.saturating_add(u64::from(grace)) < now
+    matches!(l.state, Expired | Released | Free) && l.end().saturating_add(u64::from(grace)) < now
 }
 
 const BACKUP_PREFIX: &str = "duodhcp-leases-";

@@ -72,8 +72,8 @@ fn or_dash(s: String) -> String {
 pub fn to_text(leases: &[Lease], now: Secs) -> String {
     let mut out = String::new();
     for l in leases {
-        let left = if l.end > now {
-            format!("{}s left", l.end - now)
+        let left = if l.end() > now {
+            format!("{}s left", l.end() - now)
         } else {
             "ended".into()
         };
@@ -83,11 +83,11 @@ pub fn to_text(leases: &[Lease], now: Secs) -> String {
             l.addr,
             l.state.name(),
             l.state.owner(),
-            or_dash(hex_colon(&l.client_id)),
+            or_dash(hex_colon(l.client_id())),
             or_dash(hex_colon(&l.chaddr)),
-            or_dash(text_escape(&l.hostname)),
-            iso(l.start),
-            iso(l.end),
+            or_dash(text_escape(l.hostname())),
+            iso(l.start()),
+            iso(l.end()),
             left
         );
     }
@@ -127,16 +127,20 @@ pub fn to_json(leases: &[Lease]) -> String {
         out.push_str(",\"owner\":");
         json_str(&mut out, l.state.owner().as_bytes());
         out.push_str(",\"client_id\":");
-        json_str(&mut out, hex_colon(&l.client_id).as_bytes());
+        json_str(&mut out, hex_colon(l.client_id()).as_bytes());
         out.push_str(",\"hwaddr\":");
         json_str(&mut out, hex_colon(&l.chaddr).as_bytes());
         let _ = write!(out, ",\"htype\":{}", l.htype);
         out.push_str(",\"hostname\":");
-        json_str(&mut out, &l.hostname);
+        json_str(&mut out, l.hostname());
         let _ = write!(
             out,
             ",\"start\":{},\"end\":{},\"cltt\":{},\"partner_end\":{},\"sent_end\":{}}}",
-            l.start, l.end, l.cltt, l.partner_end, l.sent_end
+            l.start(),
+            l.end(),
+            l.cltt(),
+            l.partner_end(),
+            l.sent_end()
         );
     }
     if !leases.is_empty() {
@@ -150,17 +154,16 @@ pub fn to_json(leases: &[Lease]) -> String {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::lease::BindingState;
+    use crate::lease::{BindingState, HwAddr};
     use core::net::Ipv4Addr;
 
     fn lease() -> Lease {
         let mut l = Lease::free(Ipv4Addr::new(198, 18, 1, 5));
         l.state = BindingState::Active;
-        l.client_id = vec![1, 0xaa, 0xbb];
-        l.chaddr = vec![0xaa, 0xbb, 0xcc, 0, 1, 2];
-        l.hostname = b"a\"b\\c\n\x01\xff".to_vec();
-        l.start = 1_704_164_645; // 2024-01-02T03:04:05Z
-        l.end = 1_704_168_245;
+        l.set_ids(&[1, 0xaa, 0xbb], b"a\"b\\c\n\x01\xff");
+        l.chaddr = HwAddr::new(&[0xaa, 0xbb, 0xcc, 0, 1, 2]);
+        l.set_start(1_704_164_645); // 2024-01-02T03:04:05Z
+        l.set_end(1_704_168_245);
         l
     }
 

@@ -18,7 +18,7 @@
 
 use core::net::Ipv4Addr;
 
-use crate::lease::{BindingState, Lease};
+use crate::lease::{BindingState, HwAddr, Lease};
 use crate::time::Secs;
 
 use super::record::{FailoverStateRec, Record};
@@ -267,20 +267,19 @@ pub struct LeaseView<'a> {
 
 impl LeaseView<'_> {
     pub fn to_lease(&self) -> Lease {
-        Lease {
-            addr: self.addr,
-            state: self.state,
-            client_id: self.client_id.to_vec(),
-            htype: self.htype,
-            chaddr: self.chaddr.to_vec(),
-            hostname: self.hostname.to_vec(),
-            start: self.start,
-            end: self.end,
-            cltt: self.cltt,
-            partner_end: self.partner_end,
-            sent_end: self.sent_end,
-            fo_flags: self.fo_flags,
-        }
+        let mut l = Lease::free(self.addr);
+        l.state = self.state;
+        l.htype = self.htype;
+        l.fo_flags = self.fo_flags;
+        l.set_ids(self.client_id, self.hostname);
+        // `decode_payload` refused a longer chaddr, so nothing is cut here.
+        l.chaddr = HwAddr::new(self.chaddr);
+        l.set_start(self.start);
+        l.set_end(self.end);
+        l.set_cltt(self.cltt);
+        l.set_partner_end(self.partner_end);
+        l.set_sent_end(self.sent_end);
+        l
     }
 }
 
@@ -397,10 +396,10 @@ fn encode_payload(out: &mut Vec<u8>, rec: &Record) {
             out.push(l.state as u8);
             out.push(l.htype);
             out.push(l.fo_flags);
-            put_bytes(out, &l.client_id);
+            put_bytes(out, l.client_id());
             put_bytes(out, &l.chaddr);
-            put_bytes(out, &l.hostname);
-            for t in [l.start, l.end, l.cltt, l.partner_end, l.sent_end] {
+            put_bytes(out, l.hostname());
+            for t in [l.start(), l.end(), l.cltt(), l.partner_end(), l.sent_end()] {
                 put_varint(out, t);
             }
         }
@@ -445,11 +444,6 @@ pub fn encode_record(
     seq: u64,
     rec: &Record,
 ) -> Result<(), EncodeError> {
-    if let Record::LeaseUpsert(l) = rec {
-        if l.chaddr.len() > 16 {
-            return Err(EncodeError("chaddr longer than 16 bytes"));
-        }
-    }
     let start = out.len();
     // crc and len are patched once the payload is known.
     out.extend_from_slice(&[0u8; 6]);
@@ -478,20 +472,17 @@ mod tests {
     use super::*;
 
     fn lease() -> Lease {
-        Lease {
-            addr: Ipv4Addr::new(192, 168, 1, 77),
-            state: BindingState::Active,
-            client_id: vec![1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff],
-            htype: 1,
-            chaddr: vec![0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff],
-            hostname: b"laptop-042".to_vec(),
-            start: 1_700_000_000,
-            end: 1_700_086_400,
-            cltt: 1_700_000_000,
-            partner_end: 1_700_003_600,
-            sent_end: 1_700_090_000,
-            fo_flags: 2,
-        }
+        let mut l = Lease::free(Ipv4Addr::new(192, 168, 1, 77));
+        l.state = BindingState::Active;
+        l.set_ids(&[1, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff], b"laptop-042");
+        l.chaddr = HwAddr::new(&[0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
+        l.set_start(1_700_000_000);
+        l.set_end(1_700_086_400);
+        l.set_cltt(1_700_000_000);
+        l.set_partner_end(1_700_003_600);
+        l.set_sent_end(1_700_090_000);
+        l.fo_flags = 2;
+        l
     }
 
     #[test]
@@ -555,13 +546,22 @@ mod tests {
     #[test]
     fn oversize_fields_are_errors() {
         let mut l = lease();
-        l.hostname = vec![b'a'; 70_000];
+        l.set_hostname(&[b'a'; 70_000]);
         let mut buf = vec![9];
         assert!(encode_record(&mut buf, 1, 1, &Record::LeaseUpsert(l)).is_err());
         assert_eq!(buf, vec![9]);
-        let mut l = lease();
-        l.chaddr = vec![0; 17];
-        assert!(encode_record(&mut buf, 1, 1, &Record::LeaseUpsert(l)).is_err());
+        // A `Lease` cannot hold a chaddr over 16 bytes; a record claiming one is refused.
+        let mut p = vec![10, 0, 0, 1, BindingState::Active as u8, 1, 0];
+        put_bytes(&mut p, &[]);
+        put_bytes(&mut p, &[0; 17]);
+        put_bytes(&mut p, &[]);
+        for _ in 0..5 {
+            put_varint(&mut p, 0);
+        }
+        assert_eq!(
+            decode_payload(T_LEASE_UPSERT, &p),
+            Err(DecodeError("chaddr longer than 16 bytes"))
+        );
     }
 
     #[test]

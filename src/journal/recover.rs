@@ -257,13 +257,13 @@ pub fn replay(buf: &[u8], policy: CorruptionPolicy) -> Result<(Replay, ScanInfo)
 mod tests {
     use super::*;
     use crate::journal::format::{encode_header, encode_record};
-    use crate::lease::BindingState;
+    use crate::lease::{BindingState, HwAddr};
 
     fn lease(i: u32, end: u64) -> Lease {
         let mut l = Lease::free(Ipv4Addr::from(0x0a00_0000 + i));
         l.state = BindingState::Active;
-        l.chaddr = vec![0, 1, 2, 3, 4, i as u8];
-        l.end = end;
+        l.chaddr = HwAddr::new(&[0, 1, 2, 3, 4, i as u8]);
+        l.set_end(end);
         l
     }
 
