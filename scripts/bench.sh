@@ -95,10 +95,19 @@ VFS=dhfs${TAG} # server end of the failover link
 VFP=dhfp${TAG} # partner end
 FO_SRV=198.19.200.1
 FO_PEER=198.19.200.2
+# The interleaved floor: a second null responder in a namespace of its own, on the server's
+# core, joined to the generator's namespace by its own veth pair; every server's 10k/s CPU
+# slices alternate with slices against it, so "÷ floor" is measured on the same machine state.
+NSF=dhb${TAG}f
+VFL=dhls${TAG} # floor end
+VFG=dhlg${TAG} # generator end
+FL_SRV=198.19.210.1
+FL_RELAY=198.19.210.2
 WORK=$(mktemp -d /var/tmp/duodhcp-bench.XXXXXX) # on disk: fsync must cost what it costs
 RES=$WORK/results
 mkdir -p "$RES"
 PIDS=()
+FLOOR_ARGS=()
 
 stop_pid() { # SIGTERM, wait up to 5 s, then SIGKILL; only PIDs started here.
     local pid=$1 i
@@ -118,24 +127,30 @@ cleanup() {
     ip netns del "$NSS" 2>/dev/null
     ip netns del "$NSC" 2>/dev/null
     ip netns del "$NSP" 2>/dev/null
-    rm -rf "/etc/netns/$NSS" "/etc/netns/$NSC" "/etc/netns/$NSP"
+    ip netns del "$NSF" 2>/dev/null
+    rm -rf "/etc/netns/$NSS" "/etc/netns/$NSC" "/etc/netns/$NSP" "/etc/netns/$NSF"
     # BENCH_KEEP=1 keeps the server logs and stores for a look afterwards.
     if [ "${BENCH_KEEP:-0}" = 1 ]; then echo "bench: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-ip netns add "$NSS" && ip netns add "$NSC" && ip netns add "$NSP" || exit 1
+ip netns add "$NSS" && ip netns add "$NSC" && ip netns add "$NSP" && ip netns add "$NSF" || exit 1
 # `ip netns exec` bind-mounts /etc/netns/NS/* over /etc: an empty resolv.conf keeps anything
 # started inside away from the host's resolvers.
-for ns in "$NSS" "$NSC" "$NSP"; do mkdir -p "/etc/netns/$ns" && : >"/etc/netns/$ns/resolv.conf"; done
+for ns in "$NSS" "$NSC" "$NSP" "$NSF"; do mkdir -p "/etc/netns/$ns" && : >"/etc/netns/$ns/resolv.conf"; done
 ip link add "$VS" netns "$NSS" type veth peer name "$VC" netns "$NSC" || exit 1
 ip -n "$NSS" addr add 198.18.0.1/15 dev "$VS"
 ip -n "$NSC" addr add 198.18.0.2/15 dev "$VC"
 ip link add "$VFS" netns "$NSS" type veth peer name "$VFP" netns "$NSP" || exit 1
 ip -n "$NSS" addr add "$FO_SRV/30" dev "$VFS"
 ip -n "$NSP" addr add "$FO_PEER/30" dev "$VFP"
-for ns in "$NSS" "$NSC" "$NSP"; do ip -n "$ns" link set lo up; done
+ip link add "$VFL" netns "$NSF" type veth peer name "$VFG" netns "$NSC" || exit 1
+ip -n "$NSF" addr add "$FL_SRV/30" dev "$VFL"
+ip -n "$NSC" addr add "$FL_RELAY/30" dev "$VFG"
+for ns in "$NSS" "$NSC" "$NSP" "$NSF"; do ip -n "$ns" link set lo up; done
+ip -n "$NSF" link set "$VFL" up
+ip -n "$NSC" link set "$VFG" up
 ip -n "$NSS" link set "$VS" up
 ip -n "$NSC" link set "$VC" up
 ip -n "$NSS" link set "$VFS" up
@@ -166,12 +181,12 @@ fi
 
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
-    PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
+    PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 7 --search-start 10000
         --search-min 25 --step-secs 2 --bisect 6 --lat-secs 3 --renew 1)
     PERF_SECS=5
 else
-    PLAN=(--fill-rate 10000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
-        --step-secs 1 --bisect 5 --lat-secs 2)
+    PLAN=(--fill-rate 20000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
+        --step-secs 1 --bisect 4 --lat-secs 2)
     PERF_SECS=0
 fi
 
@@ -215,7 +230,7 @@ bench_one() {
     fi
     echo "ready_ms $((($(date +%s%N) - t0) / 1000000))" >>"$out"
     ip netns exec "$NSC" "${GEN_PREFIX[@]}" "$LOADGEN" plan --cpu "$GEN_CPU" --pid "$pid" --store "$store" \
-        --tag "$NEXT_TAG" "${PLAN[@]}" ${EXTRA_PLAN:-} >>"$out"
+        --tag "$NEXT_TAG" "${PLAN[@]}" "${FLOOR_ARGS[@]}" ${EXTRA_PLAN:-} >>"$out"
     NEXT_TAG=$((NEXT_TAG + 1))
     if [ "$PERF_SECS" -gt 0 ] && command -v perfdhcp >/dev/null; then
         local rate
@@ -247,6 +262,17 @@ skip() { echo "$1: skipped: $2"; echo "skipped $2" >"$RES/$1.txt"; }
 
 # ---- the floor ----
 bench_one floor "$WORK/floor" "$NULLRESP" --bind 198.18.0.1 --max-secs 900
+# From here on every row's 10k/s slices alternate with the interleaved floor's.
+ip netns exec "$NSF" "${SRV_PREFIX[@]}" "$NULLRESP" --bind "$FL_SRV" --max-secs 1800 >"$WORK/floor-alt.log" 2>&1 &
+FL_PID=$!
+PIDS+=("$FL_PID")
+sleep 0.2
+if kill -0 "$FL_PID" 2>/dev/null; then
+    FLOOR_ARGS=(--floor-relay "$FL_RELAY" --floor-server "$FL_SRV" --floor-pid "$FL_PID")
+else
+    echo "bench: the interleaved floor did not start ($(tail -1 "$WORK/floor-alt.log")); ratios to the floor use its own row"
+    FLOOR_ARGS=()
+fi
 
 # ---- peers ----
 if [ "$MODE" = full ]; then
@@ -345,6 +371,7 @@ fo_drain() {
         echo "fo.queue_end ${q:-?}"
         echo "fo.drain_ms $((($(date +%s%N) - t0) / 1000000))"
         echo "fo.state_end ${st:-no answer}"
+        echo "fo.dropped_total $(printf '%s\n' "$st" | grep -o 'dropped=[0-9]*' | cut -d= -f2)"
     } >>"$2"
 }
 FO_D=$WORK/duodhcp-failover
@@ -365,11 +392,11 @@ if ! grep -q '^skipped' "$FO_OUT"; then
     stop_pid "$FO_PID"
     {
         [ -n "$c0" ] && echo "fo.partner_cpu_ticks $c0"
-        echo "fo.dropped_updates $(grep -c 'event=20286' "$FO_D/server.log")"
+        echo "fo.overflow_episodes $(grep -c 'event=20286' "$FO_D/server.log")"
         echo "fo.partner_active $(active_leases "$FO_PD")"
         echo "fo.primary_active $(active_leases "$FO_D")"
     } >>"$FO_OUT"
-    echo "   $(grep -E '^fo\.(dropped_updates|queue_end|partner_active|primary_active) ' "$FO_OUT" | tr '\n' ' ')"
+    echo "   $(grep -E '^fo\.(overflow_episodes|dropped_total|queue_end|partner_active|primary_active) ' "$FO_OUT" | tr '\n' ' ')"
 fi
 stop_pid "$FO_PID"
 

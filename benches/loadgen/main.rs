@@ -11,7 +11,9 @@
 //! --timeout-ms 250 --cpu 0 --pid PID (the server, for /proc figures) --tag N (chaddr byte)
 //! --store DIR (the server's lease storage, for file growth) --deadline-ms 10000 (probe)
 //! --partner-pid PID (the server's failover partner: its CPU per step and RSS after the fill)
-//! --log FILE --log-match TEXT (server log lines holding TEXT per step, as `STEP.log_hits`).
+//! --log FILE --log-match TEXT (server log lines holding TEXT per step, as `STEP.log_hits`)
+//! --floor-relay IP --floor-server IP --floor-pid PID (a null responder measured in slices
+//! that alternate with the server's at the common rate: `common.vs_floor`).
 //!
 //! Plan options: --fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
 //! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --lat-secs 3 --renew 0|1
@@ -130,15 +132,24 @@ fn search(
     }
     let mut best: Option<Step> = None;
     let mut fail: Option<Step> = None;
+    // A rate fails only if two tries in a row lose 1 % or more: on this shared VM a single
+    // stall of some 20 ms from another tenant is enough to lose 1 % of a 2 s step, and one
+    // such step low in the search decided the figure (80k and 68k in back-to-back runs).
     let run = |g: &mut Gen, r: f64| {
-        let s = g.step(&StepSpec {
-            kind,
-            rate: r,
-            secs,
-            fill: false,
-        });
-        eprintln!("{}", s.summary(label));
-        g.settle(settle);
+        let mut s = Step::default();
+        for _ in 0..2 {
+            s = g.step(&StepSpec {
+                kind,
+                rate: r,
+                secs,
+                fill: false,
+            });
+            eprintln!("{}", s.summary(label));
+            g.settle(settle);
+            if s.ok() || s.gen_limited() {
+                break;
+            }
+        }
         s
     };
     for _ in 0..12 {
@@ -193,7 +204,7 @@ fn round3(v: f64) -> f64 {
     (v / unit).round() * unit
 }
 
-fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
+fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Result<(), String> {
     let settle: u64 = a.get("settle-ms", 300)?;
     let store: String = a.get("store", String::new())?;
     let server = g.server;
@@ -257,19 +268,50 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     //    this rate the figure is mostly the cost of waking the server per packet, which on a
     //    shared VM depends on what else ran on its core; so the step is cut into 1 s slices
     //    and the median slice is reported (loss and latency over all of them).
+    //    With a floor alongside (`--floor-*`: a null responder on the server's core, reached
+    //    over its own link), every server slice is paired with a floor slice right next to
+    //    it, in alternating order, and the ratio is the median of the pairs' ratios: the
+    //    floor's own figure moved 7 % between two runs with the machine, and a ratio taken
+    //    minutes apart carried all of that.
     let common_rate: f64 = a.get("common-rate", 10_000.0)?;
     let slices = (a.get::<f64>("common-secs", 5.0)?.round() as usize).max(1);
     let mut all = Step::default();
     let mut per_1k = Vec::new();
     let mut partner_1k = Vec::new();
-    for _ in 0..slices {
-        let s = g.step(&StepSpec {
-            kind: Kind::Dora,
-            rate: common_rate,
-            secs: 1.0,
-            fill: false,
-        });
+    let mut floor_1k = Vec::new();
+    let mut vs_floor = Vec::new();
+    let slice = StepSpec {
+        kind: Kind::Dora,
+        rate: common_rate,
+        secs: 1.0,
+        fill: false,
+    };
+    for i in 0..slices {
+        let floor_slice = |f: &mut Gen| {
+            let s = f.step(&slice);
+            eprintln!("{}", s.summary("common-floor"));
+            f.settle(50);
+            s.srv_cpu_ms.map(|c| s.per_1k(c)).filter(|v| v.is_finite())
+        };
+        let mut fl = None;
+        if i % 2 == 0 {
+            if let Some(f) = floor.as_deref_mut() {
+                fl = floor_slice(f);
+            }
+        }
+        let s = g.step(&slice);
         eprintln!("{}", s.summary("common"));
+        if i % 2 == 1 {
+            if let Some(f) = floor.as_deref_mut() {
+                fl = floor_slice(f);
+            }
+        }
+        if let (Some(f), Some(c)) = (fl, s.srv_cpu_ms.map(|c| s.per_1k(c))) {
+            floor_1k.push(f);
+            if f > 0.0 && c.is_finite() {
+                vs_floor.push(c / f);
+            }
+        }
         if let Some(c) = s.srv_cpu_ms {
             per_1k.push(s.per_1k(c));
         }
@@ -302,6 +344,15 @@ fn plan(g: &mut Gen, a: &Args, out: &mut Out) -> Result<(), String> {
     partner_1k.sort_by(f64::total_cmp);
     if let Some(m) = partner_1k.get(partner_1k.len() / 2) {
         out.f("common.partner_cpu_ms_per_1k", *m);
+    }
+    floor_1k.sort_by(f64::total_cmp);
+    vs_floor.sort_by(f64::total_cmp);
+    if let (Some(f), Some(r)) = (
+        floor_1k.get(floor_1k.len() / 2),
+        vs_floor.get(vs_floor.len() / 2),
+    ) {
+        out.f("common.floor_cpu_ms_per_1k", *f);
+        out.f("common.vs_floor", *r);
     }
     g.settle(settle);
     // 3. Highest rate under 1 % loss.
@@ -396,7 +447,35 @@ fn run() -> Result<bool, String> {
         },
         "plan" => {
             let mut out = Out(Vec::new());
-            let r = plan(&mut g, &a, &mut out);
+            // The interleaved floor: its own relay address and client tag, so its clients
+            // and the server's never meet.
+            let mut floor = match (a.kv.get("floor-relay"), a.kv.get("floor-server")) {
+                (Some(_), Some(_)) => {
+                    let fr: Ipv4Addr = a.get("floor-relay", Ipv4Addr::UNSPECIFIED)?;
+                    let fs: Ipv4Addr = a.get("floor-server", Ipv4Addr::UNSPECIFIED)?;
+                    for ip in [fr, fs] {
+                        if ip.octets()[0] != 198 || ip.octets()[1] & 0xfe != 18 {
+                            return Err(format!("{ip} is outside 198.18.0.0/15; refusing"));
+                        }
+                    }
+                    let mut f = Gen::new(
+                        fr,
+                        fs,
+                        a.get("clients", 50_000)?,
+                        a.get("timeout-ms", 250)?,
+                        a.get::<u8>("tag", 0xb0)? ^ 0x40,
+                    )
+                    .map_err(|e| format!("floor generator: {e}"))?;
+                    let pid: u32 = a.get("floor-pid", 0)?;
+                    if pid == 0 {
+                        return Err("--floor-pid is needed with --floor-server".into());
+                    }
+                    f.server = Some(sys::Proc { pid });
+                    Some(f)
+                }
+                _ => None,
+            };
+            let r = plan(&mut g, floor.as_mut(), &a, &mut out);
             for (k, v) in &out.0 {
                 println!("{k} {v}");
             }

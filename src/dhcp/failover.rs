@@ -528,7 +528,7 @@ impl Server {
                 })
             };
             out.push_str(&format!(
-                "{} role={} local={} since={} partner={} connected={} queue={} last-contact={} skew={} mclt={}\n",
+                "{} role={} local={} since={} partner={} connected={} queue={} dropped={} last-contact={} skew={} mclt={}\n",
                 r.cfg.name,
                 p.role().name(),
                 p.state(),
@@ -536,6 +536,7 @@ impl Server {
                 p.partner_state().map_or("unknown".to_string(), |s| s.to_string()),
                 p.is_connected(),
                 p.queue_len(),
+                p.dropped_updates(),
                 ago(p.last_contact()),
                 p.skew().map_or("-".to_string(), |s| format!("{s}s")),
                 p.mclt(),

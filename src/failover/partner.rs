@@ -114,6 +114,9 @@ pub struct Partner {
     skew: Option<i64>,
     last_contact: Option<Millis>,
     resync_needed: bool,
+    /// Updates the full queue pushed out since start (each is resent by the resync); the
+    /// event is logged once per overflow episode, so operators read the count here.
+    dropped_updates: u64,
 }
 
 impl Partner {
@@ -153,6 +156,7 @@ impl Partner {
             skew: None,
             last_contact: None,
             resync_needed: false,
+            dropped_updates: 0,
             s,
         };
         if saved.is_none() {
@@ -629,6 +633,7 @@ impl Partner {
     pub fn queue_update(&mut self, lease: &Lease, now: Millis) {
         self.now = now;
         if let Some(dropped) = self.updates.push(lease.clone()) {
+            self.dropped_updates += 1;
             // Once per overflow episode: under overload one line per dropped update would
             // cost more than the updates themselves. The resync after it covers them all.
             if !self.resync_needed {
@@ -809,6 +814,10 @@ impl Partner {
         self.hba
     }
     /// Queued plus un-acked BNDUPDs.
+    pub fn dropped_updates(&self) -> u64 {
+        self.dropped_updates
+    }
+
     pub fn queue_len(&self) -> usize {
         self.updates.len()
     }
