@@ -26,6 +26,9 @@ const BALANCE_EVERY_MS: Millis = 60_000;
 const BALANCE_AGAIN_MS: Millis = 2_000;
 
 /// One relationship: its config, its state machine and the scopes it covers.
+/// Update-queue places a resend leaves to live lease changes.
+const RESEND_HEADROOM: usize = 1024;
+
 pub struct FoRel {
     pub cfg: Relationship,
     pub partner: Partner,
@@ -33,6 +36,12 @@ pub struct FoRel {
     pub scopes: Vec<usize>,
     /// Next pool-balancing pass (primary in NORMAL).
     next_balance: Millis,
+    /// A resend in progress: addresses still to offer to the queue (popped from the end) and
+    /// whether every binding goes (UPDREQALL) or only the ones the partner lacks.
+    resend: Vec<Ipv4Addr>,
+    resend_all: bool,
+    /// Set from the request until the list is used up (an empty list finishes at once).
+    resending: bool,
 }
 
 /// The core's settings for a configured relationship.
@@ -88,6 +97,9 @@ impl Server {
                 partner,
                 scopes,
                 next_balance: now + BALANCE_EVERY_MS,
+                resend: Vec::new(),
+                resend_all: false,
+                resending: false,
             });
         }
         for ri in 0..self.rels.len() {
@@ -309,12 +321,40 @@ impl Server {
                 self.fo_handle(ri, now, ev, records);
             }
         }
+        self.fo_feed(ri, now);
         if let Some(rel) = self.rels.get_mut(ri) {
             if let Some(p) = rel.partner.take_persist() {
                 records.push(Record::FailoverState(p));
             }
         }
         self.sync_owner(ri, now);
+    }
+
+    /// Moves the next part of a resend into the update queue, as far as it has room.
+    fn fo_feed(&mut self, ri: usize, now: Millis) {
+        let Some(rel) = self.rels.get_mut(ri) else {
+            return;
+        };
+        if !rel.resending {
+            return;
+        }
+        // Bounded by the list; each step either queues one update or skips one address. The
+        // last RESEND_HEADROOM places stay free for the updates live traffic makes meanwhile.
+        while rel.partner.queue_room() > RESEND_HEADROOM {
+            let Some(a) = rel.resend.pop() else { break };
+            let Some(l) = self.leases.get(a) else {
+                continue;
+            };
+            if rel.resend_all || l.partner_end() < l.sent_end() || l.fo_flags != l.state as u8 {
+                rel.partner.queue_update(l, now);
+            }
+        }
+        if rel.resend.is_empty() {
+            rel.resend = Vec::new();
+            rel.resend_all = false;
+            rel.resending = false;
+            rel.partner.set_resend_pending(false);
+        }
     }
 
     fn fo_handle(&mut self, ri: usize, now: Millis, ev: Inbound, records: &mut Vec<Record>) {
@@ -329,27 +369,36 @@ impl Server {
                 rejected: Some((r, m)),
             } => debug!("partner rejected our update for {addr}: {r} {m}"),
             Inbound::SendAll { all } => {
+                // Only the addresses are listed now; each binding is read and judged when its
+                // turn comes (fo_feed), as the queue has room: a resend of more bindings than
+                // the queue holds (UPDREQALL at 50k leases) used to overflow it and drop most.
                 let Some(rel) = self.rels.get(ri) else { return };
                 let scopes = rel.scopes.clone();
-                let list: Vec<Lease> = self
+                let mut list: Vec<Ipv4Addr> = self
                     .leases
                     .iter()
                     .filter(|l| self.scope_of(l.addr).is_some_and(|s| scopes.contains(&s)))
-                    .filter(|l| {
-                        all || l.partner_end() < l.sent_end() || l.fo_flags != l.state as u8
-                    })
-                    .cloned()
+                    .map(|l| l.addr)
                     .collect();
+                list.sort_unstable_by(|a, b| b.cmp(a));
                 info!(
-                    "failover {}: sending {} bindings on the partner's request",
+                    "failover {}: resending {} bindings ({})",
                     rel.cfg.name,
-                    list.len()
+                    list.len(),
+                    if all {
+                        "all"
+                    } else {
+                        "those the partner lacks"
+                    }
                 );
                 if let Some(rel) = self.rels.get_mut(ri) {
-                    for l in &list {
-                        rel.partner.queue_update(l, now);
-                    }
+                    // A request for everything widens one already under way.
+                    rel.resend_all = all || (rel.resend_all && !rel.resend.is_empty());
+                    rel.resend = list;
+                    rel.resending = true;
+                    rel.partner.set_resend_pending(true);
                 }
+                self.fo_feed(ri, now);
             }
             Inbound::PoolRequest => {
                 let n = self.balance(ri, now, records);

@@ -688,3 +688,113 @@ fn offer_flood_leaves_no_room_behind() {
     // The addresses went back to the pool.
     assert!(dora(&mut s, T0 + 30_000, 1).is_some());
 }
+
+/// UPDREQALL for more bindings than the update queue holds: the resend is fed as the queue
+/// drains, so none is dropped and UPDDONE comes only after the last one.
+#[test]
+fn resend_larger_than_the_update_queue_drops_nothing() {
+    use crate::config::{FoMode, FoRole, Relationship};
+    use crate::failover::QUEUE_CAP;
+    let n = QUEUE_CAP + 904;
+    let rel = |role, me: u8, peer: u8| Relationship {
+        name: "pair".into(),
+        role,
+        address: Ipv4Addr::new(10, 0, 0, me),
+        port: 647,
+        peer_address: Ipv4Addr::new(10, 0, 0, peer),
+        peer_port: 647,
+        mode: FoMode::LoadBalance { percent: 50 },
+        mclt: 60,
+        max_response_delay: 30,
+        max_unacked_updates: 100,
+        auto_partner_down: 0,
+        load_balance_max_secs: 3,
+        shared_secret: None,
+        scopes: vec!["big".into()],
+        line: 1,
+    };
+    let cfg = |r: Relationship| {
+        let mut c = config();
+        c.scopes = vec![Scope {
+            name: "big".into(),
+            subnet: Ipv4Addr::new(10, 0, 0, 0),
+            prefix_len: 16,
+            ranges: vec![(Ipv4Addr::new(10, 0, 1, 0), Ipv4Addr::new(10, 0, 99, 255))],
+            exclusions: vec![],
+            reservations: vec![],
+            lease_time: 3600,
+            t1: None,
+            t2: None,
+            options: vec![],
+            boot_file: None,
+            next_server: None,
+            line: 1,
+        }];
+        c.relationships = vec![r];
+        c
+    };
+    let now_s = T0 / 1000;
+    let leases: Vec<Lease> = (0..n as u32)
+        .map(|i| {
+            let mut l = Lease::free(Ipv4Addr::from(0x0a00_0100 + i));
+            l.state = BindingState::Active;
+            l.chaddr =
+                crate::lease::HwAddr::new(&[2, 0, 0, (i >> 16) as u8, (i >> 8) as u8, i as u8]);
+            l.set_start(now_s);
+            l.set_cltt(now_s);
+            // Far enough out that no lease expires while the test jumps between timers.
+            l.set_end(now_s + 30 * 86_400);
+            l
+        })
+        .collect();
+    let mut p = Server::new(cfg(rel(FoRole::Primary, 1, 2)), leases, T0);
+    let mut s = Server::new(cfg(rel(FoRole::Secondary, 2, 1)), vec![], T0);
+    p.resume_failover(&[], T0);
+    s.resume_failover(&[], T0);
+    let mut now = T0;
+    p.fo_connected(0, now);
+    s.fo_connected(0, now);
+    // Shuttle whole messages both ways until both sides are quiet (bounded).
+    for _ in 0..20_000 {
+        let a = p.fo_take_output(0);
+        let b = s.fo_take_output(0);
+        if a.is_empty() && b.is_empty() {
+            let normal = |x: &Server| {
+                x.failover_status(now)
+                    .is_some_and(|st| st.contains("local=normal partner=normal"))
+            };
+            if normal(&p) && normal(&s) {
+                break;
+            }
+            // Quiet: jump to the next timer (RECOVER waits out the MCLT).
+            now = [p.poll_at(now), s.poll_at(now)]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(now + 1000)
+                .max(now + 1);
+            p.on_timeout(now);
+            s.on_timeout(now);
+            continue;
+        }
+        for m in a {
+            s.fo_receive(0, now, &m);
+        }
+        for m in b {
+            p.fo_receive(0, now, &m);
+        }
+        now += 10;
+    }
+    let status = p.failover_status(now).unwrap_or_default();
+    assert!(status.contains("dropped=0"), "{status}");
+    // The secondary got UPDDONE for our UPDREQALL answer (it left RECOVER), and only after
+    // the last binding.
+    let sec = s.failover_status(now).unwrap_or_default();
+    assert!(!sec.contains("local=recover "), "{sec}");
+    let got = s
+        .leases()
+        .iter()
+        .filter(|l| l.state == BindingState::Active)
+        .count();
+    assert_eq!(got, n, "secondary holds every binding");
+}

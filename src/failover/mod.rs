@@ -22,6 +22,7 @@ pub use binding::{accept_update, lease_time, pet, Reject};
 pub use loadbal::Hba;
 pub use partner::Partner;
 pub use state::ServerState;
+pub use update::QUEUE_CAP;
 
 use crate::lease::Lease;
 use crate::time::Secs;

@@ -117,6 +117,9 @@ pub struct Partner {
     /// Updates the full queue pushed out since start (each is resent by the resync); the
     /// event is logged once per overflow episode, so operators read the count here.
     dropped_updates: u64,
+    /// The core is still feeding a requested resend (UPDREQ/UPDREQALL or our own resync)
+    /// into the queue as room frees up: UPDDONE must wait for the end of it.
+    resend_pending: bool,
 }
 
 impl Partner {
@@ -157,6 +160,7 @@ impl Partner {
             last_contact: None,
             resync_needed: false,
             dropped_updates: 0,
+            resend_pending: false,
             s,
         };
         if saved.is_none() {
@@ -567,7 +571,11 @@ impl Partner {
             );
         }
         self.inbound.push(Inbound::Acked { addr, rejected });
-        if self.resync_needed && self.updates.is_empty() && self.state == ServerState::Normal {
+        if self.resync_needed
+            && !self.resend_pending
+            && self.updates.is_empty()
+            && self.state == ServerState::Normal
+        {
             // The queue overflowed earlier and has drained: resend what the partner has not
             // acknowledged, so a burst never leaves it behind for good.
             self.resync_needed = false;
@@ -814,6 +822,21 @@ impl Partner {
         self.hba
     }
     /// Queued plus un-acked BNDUPDs.
+    /// Updates that can still be queued without overflowing (the core feeds a resend in
+    /// steps of this size, so a resend of more bindings than the queue holds drops none).
+    pub fn queue_room(&self) -> usize {
+        self.updates.room()
+    }
+
+    /// The core starts (true) or finishes (false) feeding a resend; finishing may complete
+    /// an owed UPDDONE.
+    pub fn set_resend_pending(&mut self, on: bool) {
+        self.resend_pending = on;
+        if !on {
+            self.check_upddone();
+        }
+    }
+
     pub fn dropped_updates(&self) -> u64 {
         self.dropped_updates
     }
@@ -984,7 +1007,7 @@ impl Partner {
     /// UPDDONE once everything queued since the request is acked.
     fn check_upddone(&mut self) {
         self.pump();
-        if !self.updates.is_empty() || !self.partner_current() {
+        if self.resend_pending || !self.updates.is_empty() || !self.partner_current() {
             return;
         }
         if let Some(xid) = self.conn.as_mut().and_then(|c| c.upddone_owed.take()) {

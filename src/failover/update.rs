@@ -56,6 +56,11 @@ impl UpdateQueue {
         Some(l)
     }
 
+    /// How many more updates fit before the queue would overflow.
+    pub fn room(&self) -> usize {
+        self.cap.saturating_sub(self.pending.len())
+    }
+
     /// The next update to send if fewer than `window` are un-acked.
     pub fn next_to_send(&mut self, window: usize) -> Option<Lease> {
         if self.in_flight.len() >= window {
