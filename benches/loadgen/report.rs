@@ -109,9 +109,10 @@ fn refs_of(name: &str) -> Vec<&'static str> {
     refs
 }
 
-/// Every cell of the ratio table: ("row ÷ ref", figure title, ratio, like for like). A CPU
-/// figure at 10k/s from a server that lost 1 % or more of those exchanges (the fsync-per-lease
-/// peers lose over 90 %) is not like for like: it is the cost of what it managed to answer.
+/// Every cell of the ratio table: ("row ÷ ref", figure title, ratio, judged). A server that
+/// cannot sustain the common rate (it lost 1 % or more at 10k/s: the fsync-per-lease peers,
+/// which top out between 100 and 1,300 exchanges/s here) is measuring the shared disk's fsync
+/// latency, not itself: its cells are shown but not held to the run-to-run bound.
 fn ratio_cells(data: &[(&str, Kv)]) -> Vec<(String, &'static str, f64, bool)> {
     let lossy = |kv: &Kv| num(kv, "common.loss_pct").is_some_and(|l| l >= 1.0);
     let live = |n: &str| {
@@ -128,7 +129,7 @@ fn ratio_cells(data: &[(&str, Kv)]) -> Vec<(String, &'static str, f64, bool)> {
             let Some(rk) = live(r) else { continue };
             for (t, k, _) in FIGS {
                 if let Some(v) = ratio_of(kv, r, rk, k) {
-                    let like = !(k == "common.srv_cpu_ms_per_1k" && (lossy(kv) || lossy(rk)));
+                    let like = !(lossy(kv) || lossy(rk));
                     cells.push((format!("{name} ÷ {r}"), t, v, like));
                 }
             }
@@ -170,20 +171,22 @@ fn compare(o: &mut String, data: &[(&str, Kv)], prev: &str) {
     let within = judged.iter().filter(|j| j.0.abs() <= 0.10).count();
     let _ = writeln!(
         o,
-        "\nRun-to-run: the ratios above against the previous run of this mode ({}, commit {}): {within} of {} within 10 % (max rate, CPU@10k, CPU@max, RSS, write B/lease){}.",
+        "\nRun-to-run: the ratios above against the previous run of this mode ({}, commit {}): {within} of {} within 10 % (max rate, CPU@10k, CPU@max, RSS, write B/lease, between servers that sustain 10k/s){}.",
         when.get("date").map(String::as_str).unwrap_or("date unknown"),
         when.get("commit").map(String::as_str).unwrap_or("?"),
         judged.len(),
         if within == judged.len() { " — MET" } else { " — NOT MET" },
     );
-    for (c, row, t, p, v) in judged.iter().take(5) {
+    // Every ratio outside the bound, or the five that moved most when all are within it.
+    let shown = (judged.len() - within).max(5);
+    for (c, row, t, p, v) in judged.iter().take(shown) {
         let _ = writeln!(o, "- {row}, {t}: {p:.2} → {v:.2} ({:+.1} %)", c * 100.0);
     }
     if !info.is_empty() {
         info.sort_by(f64::total_cmp);
         let _ = writeln!(
             o,
-            "- latency ratios, and CPU@10k against a server that lost ≥ 1 % at 10k/s (not judged): median change {:.1} %, largest {:.1} %",
+            "- not judged: latency ratios, and every ratio with a server that lost ≥ 1 % at 10k/s (fsync-bound: its figures follow the shared disk): median change {:.1} %, largest {:.1} %",
             info[info.len() / 2] * 100.0,
             info[info.len() - 1] * 100.0
         );

@@ -25,24 +25,34 @@ pub fn open(ifname: &str, port: u16, rcvbuf: usize) -> io::Result<mio::net::UdpS
     s.set_broadcast(true)?;
     s.bind_device(Some(ifname.as_bytes()))?;
     s.set_nonblocking(true)?;
-    let on: libc::c_int = 1;
+    setsockopt_int(&s, libc::IPPROTO_IP, libc::IP_PKTINFO, 1)?;
+    set_rcvbuf(&s, rcvbuf);
+    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)).into())?;
+    let std_sock: std::net::UdpSocket = s.into();
+    Ok(mio::net::UdpSocket::from_std(std_sock))
+}
+
+/// An integer socket option socket2 does not wrap.
+fn setsockopt_int(
+    s: &Socket,
+    level: libc::c_int,
+    name: libc::c_int,
+    v: libc::c_int,
+) -> io::Result<()> {
     // SAFETY: valid fd, option value is a c_int that lives across the call.
     let rc = unsafe {
         libc::setsockopt(
             s.as_raw_fd(),
-            libc::IPPROTO_IP,
-            libc::IP_PKTINFO,
-            &on as *const _ as *const libc::c_void,
+            level,
+            name,
+            &v as *const _ as *const libc::c_void,
             size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
-    set_rcvbuf(&s, rcvbuf);
-    s.bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, port)).into())?;
-    let std_sock: std::net::UdpSocket = s.into();
-    Ok(mio::net::UdpSocket::from_std(std_sock))
+    Ok(())
 }
 
 /// Ask for a receive buffer of `bytes`. The default (about 200 KiB, some 150 queued requests
@@ -57,17 +67,7 @@ fn set_rcvbuf(s: &Socket, bytes: usize) {
         return;
     }
     let v = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
-    // SAFETY: valid fd, option value is a c_int that lives across the call.
-    let rc = unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_RCVBUFFORCE,
-            &v as *const _ as *const libc::c_void,
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
+    if setsockopt_int(s, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, v).is_err() {
         log::info!(
             "receive buffer: asked for {} KiB, got {} KiB (raise net.core.rmem_max)",
             bytes / 1024,
