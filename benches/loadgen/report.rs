@@ -406,7 +406,7 @@ fn failover_notes(o: &mut String, f: &Kv) {
     let s = |k: &str| f.get(k).map(String::as_str).unwrap_or("?");
     let _ = writeln!(
         o,
-        "\nduodhcp-failover: the server above as primary (`{}`, max-unacked-updates {}) with a partner (secondary, same durability) in a third namespace over its own veth, TCP 647; NORMAL after {} ms. Partner CPU per 1000 exchanges: {} ms at 10k/s, {} ms at the highest rate; partner RSS {} KiB after the fill.",
+        "\nduodhcp-failover: the server above as primary (`{}`, max-unacked-updates {}) with a partner (secondary, same durability, its journal on a tmpfs of its own so the two do not share the one disk) in a third namespace over its own veth, TCP 647; NORMAL after {} ms. Partner CPU per 1000 exchanges: {} ms at 10k/s, {} ms at the highest rate; partner RSS {} KiB after the fill.",
         s("fo.mode"),
         s("fo.max_unacked"),
         s("fo.normal_ms"),
