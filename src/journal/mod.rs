@@ -13,7 +13,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use memmap2::{Advice, Mmap, MmapOptions};
+use memmap2::{Advice, Mmap, MmapOptions, UncheckedAdvice};
 
 use crate::config::{CorruptionPolicy, Durability};
 use crate::lease::Lease;
@@ -154,6 +154,10 @@ fn read_file(file: &File, path: &str, len: u64) -> Result<Vec<u8>, Error> {
     Ok(v)
 }
 
+/// Pages of the scan map are dropped behind the scan in steps of this many bytes (a multiple
+/// of every page size), so about this much of the file is resident at a time.
+const DROP_BEHIND_STEP: usize = 1 << 20;
+
 /// The journal image for the recovery scan. A read-only map, so start-up does not copy a
 /// journal of tens of MB onto the heap (its pages are clean page cache the kernel can drop).
 enum ScanImage {
@@ -185,6 +189,23 @@ impl ScanImage {
         }
     }
 
+    /// Unmap the pages below `upto` (whole `DROP_BEHIND_STEP`s) that are not yet dropped
+    /// (`done`). Without this every page the scan touched stays in our resident set until the
+    /// unmap, so start-up would still peak at the file size.
+    fn drop_behind(&self, upto: usize, done: &mut usize) {
+        let ScanImage::Map(m) = self else { return };
+        let end = upto - upto % DROP_BEHIND_STEP;
+        if end > *done {
+            // SAFETY: a read-only shared map of a file this process has locked and does not
+            // change while mapped: MADV_DONTNEED only drops our page table entries, and a
+            // later read through a kept view faults the same bytes back from the page cache.
+            // The range is page aligned and inside the map (`end <= upto <= len`).
+            let _ =
+                unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, *done, end - *done) };
+            *done = end;
+        }
+    }
+
     fn bytes(&self) -> &[u8] {
         match self {
             ScanImage::Empty => &[],
@@ -201,7 +222,10 @@ impl Journal {
         let path_str = path.display().to_string();
         let (file, created) = storage::open_locked(path)?;
         let image = ScanImage::load(&file, &path_str)?;
-        let (mut replay, info) = recover::replay(image.bytes(), opts.on_corruption)?;
+        let mut dropped = 0;
+        let (mut replay, info) = recover::replay_with(image.bytes(), opts.on_corruption, |off| {
+            image.drop_behind(off, &mut dropped)
+        })?;
         let file_len = image.bytes().len() as u64;
         // Unmap before anything below truncates or writes the file (rule 9); nothing after
         // this needs the bytes (the replay and scan info own their data).

@@ -221,20 +221,34 @@ pub fn scan(buf: &[u8], policy: CorruptionPolicy) -> Result<(Vec<Scanned>, ScanI
 
 /// Scan and replay: last record per address wins, `LeaseRemove` deletes.
 pub fn replay(buf: &[u8], policy: CorruptionPolicy) -> Result<(Replay, ScanInfo), ScanError> {
+    replay_with(buf, policy, |_| {})
+}
+
+/// As [`replay`], calling `passed(offset)` at each record: the scan only moves forward, so
+/// bytes before `offset` are read again only through the views it keeps (lets a caller drop
+/// the pages of a map behind the scan).
+pub fn replay_with(
+    buf: &[u8],
+    policy: CorruptionPolicy,
+    mut passed: impl FnMut(usize),
+) -> Result<(Replay, ScanInfo), ScanError> {
     // Views borrow `buf`, so the fold allocates only map slots; leases are materialised once.
     let mut leases: HashMap<Ipv4Addr, LeaseView<'_>> = HashMap::new();
     let mut fo: HashMap<&[u8], FailoverView<'_>> = HashMap::new();
-    let info = scan_with(buf, policy, |_, _, v| match v {
-        RecordView::LeaseUpsert(l) => {
-            leases.insert(l.addr, l);
+    let info = scan_with(buf, policy, |off, _, v| {
+        passed(off as usize);
+        match v {
+            RecordView::LeaseUpsert(l) => {
+                leases.insert(l.addr, l);
+            }
+            RecordView::LeaseRemove(a) => {
+                leases.remove(&a);
+            }
+            RecordView::FailoverState(f) => {
+                fo.insert(f.relationship, f);
+            }
+            RecordView::Checkpoint { .. } => {}
         }
-        RecordView::LeaseRemove(a) => {
-            leases.remove(&a);
-        }
-        RecordView::FailoverState(f) => {
-            fo.insert(f.relationship, f);
-        }
-        RecordView::Checkpoint { .. } => {}
     })?;
     let mut out: Vec<Lease> = leases.values().map(LeaseView::to_lease).collect();
     out.sort_unstable_by_key(|l| l.addr);
