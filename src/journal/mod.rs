@@ -198,7 +198,7 @@ impl ScanImage {
         if end > *done {
             // SAFETY: a read-only shared map of a file this process has locked and does not
             // change while mapped: MADV_DONTNEED only drops our page table entries, and a
-            // later read through a kept view faults the same bytes back from the page cache.
+            // later read (decoding a live lease) faults the same bytes back from the page cache.
             // The range is page aligned and inside the map (`end <= upto <= len`).
             let _ =
                 unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, *done, end - *done) };

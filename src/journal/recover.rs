@@ -241,8 +241,8 @@ pub fn replay(buf: &[u8], policy: CorruptionPolicy) -> Result<(Replay, ScanInfo)
 }
 
 /// As [`replay`], calling `passed(offset)` at each record: the scan only moves forward, so
-/// bytes before `offset` are read again only through the views it keeps (lets a caller drop
-/// the pages of a map behind the scan).
+/// bytes before `offset` are read again only to decode the live leases at the end (lets a
+/// caller drop the pages of a map behind the scan).
 pub fn replay_with(
     buf: &[u8],
     policy: CorruptionPolicy,
