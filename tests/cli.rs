@@ -157,7 +157,8 @@ fn server_backs_up_and_restore_brings_the_leases_back() {
             .expect("backups")
             .filter_map(|e| e.ok())
             .map(|e| e.path())
-            .next();
+            // Not the temp file of a backup still being written (it is renamed when done).
+            .find(|p| p.extension().is_some_and(|x| x == "journal"));
         if let Some(p) = found {
             break Some(p);
         }
