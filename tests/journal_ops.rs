@@ -142,52 +142,6 @@ fn both_storage_paths_replay_last_wins() {
     }
 }
 
-/// `open` maps the file for the scan: an existing empty file (no map possible), an all-zero one
-/// and a torn tail (cut after the map is gone) must still open on both storage paths.
-#[test]
-fn open_empty_zero_and_torn_files() {
-    for force in [false, true] {
-        let d = TempDir::new("edge");
-        let o = Options {
-            force_write_path: force,
-            ..Options::default()
-        };
-        for (name, len) in [("empty", 0usize), ("zero", 8192)] {
-            let p = d.file(name);
-            std::fs::write(&p, vec![0u8; len]).unwrap();
-            let (mut j, r) = Journal::open(&p, o.clone(), NOW).unwrap();
-            assert!(r.leases.is_empty() && r.tail == Tail::Clean, "{name}");
-            j.append(&Record::LeaseUpsert(lease(1, 1, BindingState::Active)))
-                .unwrap();
-            j.commit().unwrap();
-            drop(j);
-            let (_, r) = Journal::open(&p, o.clone(), NOW).unwrap();
-            assert_eq!((r.records, r.leases.len()), (1, 1), "{name}");
-        }
-        let p = d.file("torn");
-        let (mut j, _) = Journal::open(&p, o.clone(), NOW).unwrap();
-        for i in 0..10 {
-            j.append(&Record::LeaseUpsert(lease(i, 1, BindingState::Active)))
-                .unwrap();
-        }
-        j.commit().unwrap();
-        let valid = j.file_len();
-        drop(j);
-        // A torn write: garbage right after the last whole record.
-        let f = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
-        std::os::unix::fs::FileExt::write_all_at(&f, &[0xa5; 37], valid).unwrap();
-        drop(f);
-        let (j, r) = Journal::open(&p, o.clone(), NOW).unwrap();
-        assert!(matches!(r.tail, Tail::Truncated { .. }), "force {force}");
-        assert_eq!(r.leases.len(), 10);
-        assert_eq!(j.file_len(), valid);
-        drop(j);
-        let (_, r) = Journal::open(&p, o, NOW).unwrap();
-        assert_eq!(r.tail, Tail::Clean, "force {force}: the torn tail was cut");
-        assert_eq!(r.leases.len(), 10);
-    }
-}
-
 #[test]
 fn bytes_per_lease_change_and_wear_counter() {
     let d = TempDir::new("size");

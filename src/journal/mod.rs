@@ -13,8 +13,6 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
-use memmap2::{Advice, Mmap, MmapOptions, UncheckedAdvice};
-
 use crate::config::{CorruptionPolicy, Durability};
 use crate::lease::Lease;
 use crate::time::Secs;
@@ -147,72 +145,12 @@ pub struct Journal {
     buf: Vec<u8>,
 }
 
-fn read_file(file: &File, path: &str, len: u64) -> Result<Vec<u8>, Error> {
+fn read_file(file: &File, path: &str) -> Result<Vec<u8>, Error> {
+    let len = file.metadata().map_err(|e| io_err("stat", path, e))?.len();
     let mut v = vec![0u8; len as usize];
     file.read_exact_at(&mut v, 0)
         .map_err(|e| io_err("read", path, e))?;
     Ok(v)
-}
-
-/// Pages of the scan map are dropped behind the scan in steps of this many bytes (a multiple
-/// of every page size), so about this much of the file is resident at a time.
-const DROP_BEHIND_STEP: usize = 1 << 20;
-
-/// The journal image for the recovery scan. A read-only map, so start-up does not copy a
-/// journal of tens of MB onto the heap (its pages are clean page cache the kernel can drop).
-enum ScanImage {
-    /// Zero-length file: a zero-length map is refused, and there is nothing to read.
-    Empty,
-    Map(Mmap),
-    /// The file system refused the map: read it as before.
-    Read(Vec<u8>),
-}
-
-impl ScanImage {
-    fn load(file: &File, path: &str) -> Result<ScanImage, Error> {
-        let len = file.metadata().map_err(|e| io_err("stat", path, e))?.len();
-        if len == 0 {
-            return Ok(ScanImage::Empty);
-        }
-        // SAFETY: the file is locked exclusively (flock) by this process, and the map is
-        // dropped before this process truncates or writes the file.
-        match unsafe { MmapOptions::new().map(file) } {
-            Ok(m) => {
-                // Only a hint (read-ahead, drop-behind); the scan is correct without it.
-                let _ = m.advise(Advice::Sequential);
-                Ok(ScanImage::Map(m))
-            }
-            Err(e) => {
-                log::info!("journal {path}: read-only mmap refused ({e}), reading the file");
-                read_file(file, path, len).map(ScanImage::Read)
-            }
-        }
-    }
-
-    /// Unmap the pages below `upto` (whole `DROP_BEHIND_STEP`s) that are not yet dropped
-    /// (`done`). Without this every page the scan touched stays in our resident set until the
-    /// unmap, so start-up would still peak at the file size.
-    fn drop_behind(&self, upto: usize, done: &mut usize) {
-        let ScanImage::Map(m) = self else { return };
-        let end = upto - upto % DROP_BEHIND_STEP;
-        if end > *done {
-            // SAFETY: a read-only shared map of a file this process has locked and does not
-            // change while mapped: MADV_DONTNEED only drops our page table entries, and a
-            // later read (decoding a live lease) faults the same bytes back from the page cache.
-            // The range is page aligned and inside the map (`end <= upto <= len`).
-            let _ =
-                unsafe { m.unchecked_advise_range(UncheckedAdvice::DontNeed, *done, end - *done) };
-            *done = end;
-        }
-    }
-
-    fn bytes(&self) -> &[u8] {
-        match self {
-            ScanImage::Empty => &[],
-            ScanImage::Map(m) => m,
-            ScanImage::Read(v) => v,
-        }
-    }
 }
 
 impl Journal {
@@ -221,15 +159,10 @@ impl Journal {
     pub fn open(path: &Path, opts: Options, _now: Secs) -> Result<(Journal, Replay), Error> {
         let path_str = path.display().to_string();
         let (file, created) = storage::open_locked(path)?;
-        let image = ScanImage::load(&file, &path_str)?;
-        let mut dropped = 0;
-        let (mut replay, info) = recover::replay_with(image.bytes(), opts.on_corruption, |off| {
-            image.drop_behind(off, &mut dropped)
-        })?;
-        let file_len = image.bytes().len() as u64;
-        // Unmap before anything below truncates or writes the file (rule 9); nothing after
-        // this needs the bytes (the replay and scan info own their data).
-        drop(image);
+        let bytes = read_file(&file, &path_str)?;
+        let (mut replay, info) = recover::replay(&bytes, opts.on_corruption)?;
+        let file_len = bytes.len() as u64;
+        drop(bytes);
         let mut bytes_written = 0;
         let (generation, next_seq, valid_len) = match info.header {
             None => {

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use crate::config::CorruptionPolicy;
 use crate::lease::Lease;
 
-use super::format::{self, FailoverView, Header, RecordView, FRAME_HEADER_LEN};
+use super::format::{self, FailoverView, Header, LeaseView, RecordView, FRAME_HEADER_LEN};
 use super::record::{FailoverStateRec, Record};
 
 /// How the journal ended.
@@ -219,61 +219,24 @@ pub fn scan(buf: &[u8], policy: CorruptionPolicy) -> Result<(Vec<Scanned>, ScanI
     Ok((out, info))
 }
 
-/// Decode again the `LeaseUpsert` the scan accepted at `off`.
-fn lease_at(buf: &[u8], off: usize, generation: u32) -> Result<Lease, ScanError> {
-    let view = buf
-        .get(off..)
-        .and_then(|r| format::decode_frame(r, generation).ok())
-        .and_then(|f| format::decode_payload(f.typ, f.payload).ok());
-    match view {
-        Some(RecordView::LeaseUpsert(l)) => Ok(l.to_lease()),
-        // The image is immutable while scanned, so this is a bug, not a policy matter.
-        _ => Err(ScanError {
-            offset: off as u64,
-            reason: "lease record changed during replay".to_string(),
-        }),
-    }
-}
-
 /// Scan and replay: last record per address wins, `LeaseRemove` deletes.
 pub fn replay(buf: &[u8], policy: CorruptionPolicy) -> Result<(Replay, ScanInfo), ScanError> {
-    replay_with(buf, policy, |_| {})
-}
-
-/// As [`replay`], calling `passed(offset)` at each record: the scan only moves forward, so
-/// bytes before `offset` are read again only to decode the live leases at the end (lets a
-/// caller drop the pages of a map behind the scan).
-pub fn replay_with(
-    buf: &[u8],
-    policy: CorruptionPolicy,
-    mut passed: impl FnMut(usize),
-) -> Result<(Replay, ScanInfo), ScanError> {
-    // The fold keeps only each address's last record offset (a 16-byte slot, not a ~100-byte
-    // view: the map is the bulk of the start-up heap); the live records are decoded again, once,
-    // at the end.
-    let mut leases: HashMap<Ipv4Addr, usize> = HashMap::new();
+    // Views borrow `buf`, so the fold allocates only map slots; leases are materialised once.
+    let mut leases: HashMap<Ipv4Addr, LeaseView<'_>> = HashMap::new();
     let mut fo: HashMap<&[u8], FailoverView<'_>> = HashMap::new();
-    let info = scan_with(buf, policy, |off, _, v| {
-        passed(off as usize);
-        match v {
-            RecordView::LeaseUpsert(l) => {
-                leases.insert(l.addr, off as usize);
-            }
-            RecordView::LeaseRemove(a) => {
-                leases.remove(&a);
-            }
-            RecordView::FailoverState(f) => {
-                fo.insert(f.relationship, f);
-            }
-            RecordView::Checkpoint { .. } => {}
+    let info = scan_with(buf, policy, |_, _, v| match v {
+        RecordView::LeaseUpsert(l) => {
+            leases.insert(l.addr, l);
         }
+        RecordView::LeaseRemove(a) => {
+            leases.remove(&a);
+        }
+        RecordView::FailoverState(f) => {
+            fo.insert(f.relationship, f);
+        }
+        RecordView::Checkpoint { .. } => {}
     })?;
-    let generation = info.header.map_or(0, |h| h.generation);
-    let mut out: Vec<Lease> = Vec::with_capacity(leases.len());
-    for &off in leases.values() {
-        out.push(lease_at(buf, off, generation)?);
-    }
-    drop(leases);
+    let mut out: Vec<Lease> = leases.values().map(LeaseView::to_lease).collect();
     out.sort_unstable_by_key(|l| l.addr);
     let mut failover: Vec<FailoverStateRec> = fo.values().map(FailoverView::to_rec).collect();
     failover.sort_by(|a, b| a.relationship.cmp(&b.relationship));
