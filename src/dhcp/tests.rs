@@ -46,6 +46,33 @@ fn config() -> Config {
     }
 }
 
+/// A load-balance-50 relationship over `scope`, with the timers the failover tests use.
+fn relationship(
+    role: crate::config::FoRole,
+    address: Ipv4Addr,
+    peer_address: Ipv4Addr,
+    scope: &str,
+    max_unacked_updates: u32,
+) -> crate::config::Relationship {
+    crate::config::Relationship {
+        name: "pair".into(),
+        role,
+        address,
+        port: 647,
+        peer_address,
+        peer_port: 647,
+        mode: crate::config::FoMode::LoadBalance { percent: 50 },
+        mclt: 60,
+        max_response_delay: 30,
+        max_unacked_updates,
+        auto_partner_down: 0,
+        load_balance_max_secs: 3,
+        shared_secret: None,
+        scopes: vec![scope.into()],
+        line: 1,
+    }
+}
+
 fn ingress(broadcast: bool) -> Ingress<'static> {
     Ingress {
         ifname: "test0",
@@ -547,26 +574,10 @@ fn offers_from_a_discover_flood_do_not_lock_the_pool() {
 
 #[test]
 fn failover_state_survives_in_the_records_compaction_writes() {
-    use crate::config::{FoMode, FoRole, Relationship};
+    use crate::config::FoRole;
     use crate::journal::FailoverStateRec;
     let mut cfg = config();
-    cfg.relationships = vec![Relationship {
-        name: "pair".into(),
-        role: FoRole::Secondary,
-        address: ip(1),
-        port: 647,
-        peer_address: ip(2),
-        peer_port: 647,
-        mode: FoMode::LoadBalance { percent: 50 },
-        mclt: 60,
-        max_response_delay: 30,
-        max_unacked_updates: 10,
-        auto_partner_down: 0,
-        load_balance_max_secs: 3,
-        shared_secret: None,
-        scopes: vec!["lan".into()],
-        line: 1,
-    }];
+    cfg.relationships = vec![relationship(FoRole::Secondary, ip(1), ip(2), "lan", 10)];
     let saved = FailoverStateRec {
         relationship: "pair".into(),
         local_state: 4,
@@ -693,43 +704,23 @@ fn offer_flood_leaves_no_room_behind() {
 /// drains, so none is dropped and UPDDONE comes only after the last one.
 #[test]
 fn resend_larger_than_the_update_queue_drops_nothing() {
-    use crate::config::{FoMode, FoRole, Relationship};
+    use crate::config::{FoRole, Relationship};
     use crate::failover::QUEUE_CAP;
     let n = QUEUE_CAP + 904;
-    let rel = |role, me: u8, peer: u8| Relationship {
-        name: "pair".into(),
-        role,
-        address: Ipv4Addr::new(10, 0, 0, me),
-        port: 647,
-        peer_address: Ipv4Addr::new(10, 0, 0, peer),
-        peer_port: 647,
-        mode: FoMode::LoadBalance { percent: 50 },
-        mclt: 60,
-        max_response_delay: 30,
-        max_unacked_updates: 100,
-        auto_partner_down: 0,
-        load_balance_max_secs: 3,
-        shared_secret: None,
-        scopes: vec!["big".into()],
-        line: 1,
+    let rel = |role, me: u8, peer: u8| {
+        let at = |d| Ipv4Addr::new(10, 0, 0, d);
+        relationship(role, at(me), at(peer), "big", 100)
     };
     let cfg = |r: Relationship| {
         let mut c = config();
-        c.scopes = vec![Scope {
-            name: "big".into(),
-            subnet: Ipv4Addr::new(10, 0, 0, 0),
-            prefix_len: 16,
-            ranges: vec![(Ipv4Addr::new(10, 0, 1, 0), Ipv4Addr::new(10, 0, 99, 255))],
-            exclusions: vec![],
-            reservations: vec![],
-            lease_time: 3600,
-            t1: None,
-            t2: None,
-            options: vec![],
-            boot_file: None,
-            next_server: None,
-            line: 1,
-        }];
+        let mut big = c.scopes.remove(0);
+        big.name = "big".into();
+        big.subnet = Ipv4Addr::new(10, 0, 0, 0);
+        big.prefix_len = 16;
+        big.ranges = vec![(Ipv4Addr::new(10, 0, 1, 0), Ipv4Addr::new(10, 0, 99, 255))];
+        big.exclusions.clear();
+        big.reservations.clear();
+        c.scopes = vec![big];
         c.relationships = vec![r];
         c
     };
