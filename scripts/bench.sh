@@ -188,11 +188,11 @@ fi
 # ---- per-mode parameters ----
 if [ "$MODE" = full ]; then
     PLAN=(--fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 7 --search-start 10000
-        --search-min 25 --step-secs 2 --bisect 6 --lat-secs 3 --renew 1)
+        --search-min 25 --step-secs 2 --bisect 6 --recheck 3 --lat-secs 3 --renew 1 --renew-bisect 3)
     PERF_SECS=5
 else
     PLAN=(--fill-rate 20000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
-        --step-secs 1 --bisect 4 --lat-secs 2)
+        --step-secs 1 --bisect 4 --recheck 1 --lat-secs 2)
     PERF_SECS=0
 fi
 

@@ -16,7 +16,7 @@
 //! that alternate with the server's at the common rate: `common.vs_floor`).
 //!
 //! Plan options: --fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
-//! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --lat-secs 3 --renew 0|1
+//! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --recheck 0 --lat-secs 3 --renew 0|1 --renew-bisect N
 //! --settle-ms 300.
 
 mod dhcp;
@@ -117,11 +117,11 @@ fn search(
     kind: Kind,
     label: &str,
     hint: Option<f64>,
+    (bisect, recheck): (u32, u32),
 ) -> Result<Search, String> {
     let min: f64 = a.get("search-min", 250.0)?;
     let max: f64 = a.get("search-max", 400_000.0)?;
     let secs: f64 = a.get("step-secs", 2.0)?;
-    let bisect: u32 = a.get("bisect", 3)?;
     let settle: u64 = a.get("settle-ms", 300)?;
     let mut r: f64 = a.get("search-start", 10_000.0)?;
     // Start near a known figure: what a slow server completed during the fill, or (renew)
@@ -187,6 +187,28 @@ fn search(
             best = Some(s);
         } else {
             fail = Some(s);
+        }
+    }
+    // Recheck: a stall of another tenant can fail a rate the server sustains (twice in a row
+    // now and then), and the bisection never looks above a fail again, so such a false fail
+    // only ever pulls the figure down (72.6k, 78.3k and 79.1k in three runs of one build).
+    // Try the lowest failing rate once more, and while it passes climb in 2 % steps. A
+    // generator-limited fail is the generator's limit, not a stall: no recheck.
+    if let (Some(lo), Some(hi)) = (&best, &fail) {
+        let mut r = hi.rate;
+        if !hi.gen_limited() && hi.rate / lo.rate < 1.05 {
+            for _ in 0..recheck {
+                let s = run(g, r);
+                if !s.ok() {
+                    fail = Some(s);
+                    break;
+                }
+                best = Some(s);
+                r = round3(r * 1.02);
+                if r > max {
+                    break;
+                }
+            }
         }
     }
     Ok(Search {
@@ -356,7 +378,9 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
     }
     g.settle(settle);
     // 3. Highest rate under 1 % loss.
-    let found = search(g, a, Kind::Dora, "search", search_hint)?;
+    let bisect: u32 = a.get("bisect", 3)?;
+    let dora = (bisect, a.get("recheck", 0)?);
+    let found = search(g, a, Kind::Dora, "search", search_hint, dora)?;
     if let Some(b) = &found.best {
         out.step("max", b);
     }
@@ -380,7 +404,10 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
     if a.get("renew", 0u8)? == 1 {
         // A renewal is one round trip where DORA is two: start at twice the DORA figure.
         let hint = found.best.as_ref().map(|b| b.rate * 2.0);
-        let found = search(g, a, Kind::Renew, "renew", hint)?;
+        // Not judged run to run and not a target: a coarser search leaves time for the
+        // rechecks of the DORA figure.
+        let renew = (a.get("renew-bisect", bisect)?, 0);
+        let found = search(g, a, Kind::Renew, "renew", hint, renew)?;
         if let Some(b) = &found.best {
             out.step("renew", b);
         }
