@@ -296,6 +296,14 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// Some relationship has updates waiting behind a full window (or a resend under way):
+    /// its BNDUPDs should leave as soon as the window opens, not with the next commit.
+    pub fn fo_backlogged(&self) -> bool {
+        self.rels
+            .iter()
+            .any(|r| r.resending || r.partner.updates_waiting())
+    }
+
     /// The core wants the connection dropped.
     pub fn fo_take_close(&mut self, ri: usize) -> Option<String> {
         self.rels.get_mut(ri).and_then(|r| r.partner.take_close())

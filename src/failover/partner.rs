@@ -821,7 +821,6 @@ impl Partner {
     pub fn hba(&self) -> Hba {
         self.hba
     }
-    /// Queued plus un-acked BNDUPDs.
     /// Updates that can still be queued without overflowing (the core feeds a resend in
     /// steps of this size, so a resend of more bindings than the queue holds drops none).
     pub fn queue_room(&self) -> usize {
@@ -841,8 +840,14 @@ impl Partner {
         self.dropped_updates
     }
 
+    /// Queued plus un-acked BNDUPDs.
     pub fn queue_len(&self) -> usize {
         self.updates.len()
+    }
+
+    /// Updates wait behind a full max-unacked window: replication is behind.
+    pub fn updates_waiting(&self) -> bool {
+        self.updates.waiting() > 0
     }
     pub fn last_contact(&self) -> Option<Millis> {
         self.last_contact

@@ -140,6 +140,11 @@ impl UpdateQueue {
         self.pending.len() + self.in_flight.len()
     }
 
+    /// Updates queued behind a full window (not yet sent).
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
     }
@@ -178,6 +183,24 @@ mod tests {
         assert_eq!(q.acked(8).unwrap().addr, a.addr);
         assert!(q.acked(8).is_none());
         assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn waiting_counts_what_a_full_window_holds_back() {
+        let mut q = UpdateQueue::new(100);
+        for n in 1..=5 {
+            q.push(l(n));
+        }
+        for x in 0..2 {
+            let a = q.next_to_send(2).unwrap();
+            q.sent(x, a);
+        }
+        assert!(q.next_to_send(2).is_none());
+        assert_eq!((q.waiting(), q.in_flight()), (3, 2));
+        q.acked(0);
+        let a = q.next_to_send(2).unwrap();
+        q.sent(2, a);
+        assert_eq!(q.waiting(), 2);
     }
 
     #[test]

@@ -530,6 +530,9 @@ impl Reactor {
                 EARLY_COMMIT_REPLIES
             };
             if !force && !acks_waiting && now < at && self.pending.len() < cap {
+                if self.server.fo_backlogged() {
+                    self.fo_send_early();
+                }
                 return;
             }
             if let Err(e) = self.journal.commit() {
@@ -557,6 +560,26 @@ impl Reactor {
         let held = std::mem::replace(&mut self.fo_held, vec![Vec::new(); self.links.len()]);
         for (r, out) in held.into_iter().enumerate() {
             self.fo_write(r, out, ok);
+        }
+    }
+
+    /// Replication is behind: send our held messages up to the first BNDACK (which must wait
+    /// for the commit) now. With BNDUPDs only leaving at commits, replication ran at one
+    /// max-unacked window per commit: with the default window of 10 the update queue
+    /// overflowed at 5k exchanges/s. A BNDUPD may precede our own commit (draft-12 allows
+    /// it before the client's ACK): a partner holding a binding we then lose in a crash only
+    /// keeps that address out of use, the safe side.
+    fn fo_send_early(&mut self) {
+        for r in 0..self.fo_held.len() {
+            let Some(held) = self.fo_held.get_mut(r) else {
+                continue;
+            };
+            let k = held.iter().position(|m| is_bndack(m)).unwrap_or(held.len());
+            if k == 0 {
+                continue;
+            }
+            let out: Vec<Vec<u8>> = held.drain(..k).collect();
+            self.fo_write(r, out, true);
         }
     }
 
