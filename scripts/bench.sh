@@ -192,7 +192,7 @@ if [ "$MODE" = full ]; then
     PERF_SECS=5
 else
     PLAN=(--fill-rate 20000 --fill-max-secs 10 --common-rate 10000 --common-secs 3 --search-start 20000
-        --step-secs 1 --bisect 4 --recheck 1 --lat-secs 2)
+        --step-secs 1 --bisect 4 --recheck 0 --lat-secs 2)
     PERF_SECS=0
 fi
 
