@@ -25,10 +25,10 @@ const BALANCE_BATCH: usize = 1000;
 const BALANCE_EVERY_MS: Millis = 60_000;
 const BALANCE_AGAIN_MS: Millis = 2_000;
 
-/// One relationship: its config, its state machine and the scopes it covers.
 /// Update-queue places a resend leaves to live lease changes.
 const RESEND_HEADROOM: usize = 1024;
 
+/// One relationship: its config, its state machine and the scopes it covers.
 pub struct FoRel {
     pub cfg: Relationship,
     pub partner: Partner,

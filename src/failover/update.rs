@@ -163,6 +163,19 @@ mod tests {
         Lease::free(Ipv4Addr::new(10, 0, 0, n))
     }
 
+    /// A queue of addresses 1..=queued with the first `sent` of them in flight (xids 0..sent).
+    fn queue_in_flight(queued: u8, window: usize, sent: u32) -> UpdateQueue {
+        let mut q = UpdateQueue::new(100);
+        for n in 1..=queued {
+            q.push(l(n));
+        }
+        for x in 0..sent {
+            let a = q.next_to_send(window).unwrap();
+            q.sent(x, a);
+        }
+        q
+    }
+
     #[test]
     fn window_ack_requeue_overflow() {
         let mut q = UpdateQueue::new(3);
@@ -187,14 +200,7 @@ mod tests {
 
     #[test]
     fn waiting_counts_what_a_full_window_holds_back() {
-        let mut q = UpdateQueue::new(100);
-        for n in 1..=5 {
-            q.push(l(n));
-        }
-        for x in 0..2 {
-            let a = q.next_to_send(2).unwrap();
-            q.sent(x, a);
-        }
+        let mut q = queue_in_flight(5, 2, 2);
         assert!(q.next_to_send(2).is_none());
         assert_eq!((q.waiting(), q.in_flight()), (3, 2));
         q.acked(0);
@@ -205,14 +211,7 @@ mod tests {
 
     #[test]
     fn positions_follow_pops_requeues_and_drops() {
-        let mut q = UpdateQueue::new(100);
-        for n in 1..=10 {
-            q.push(l(n));
-        }
-        for x in 0..3 {
-            let a = q.next_to_send(10).unwrap();
-            q.sent(x, a);
-        }
+        let mut q = queue_in_flight(10, 10, 3);
         q.drop_pending(l(5).addr);
         q.requeue_in_flight();
         // A newer binding for a queued address replaces it where it stands.

@@ -86,7 +86,6 @@ enum Timer {
     Backup,
 }
 
-/// A reply that carries a lease change: it waits for the journal commit.
 /// An ACK waiting for the group commit, already encoded (into `Reactor::pending_bytes`): it
 /// is encoded while the request is hot in cache, and a thousand waiting replies take their
 /// wire size, not a decoded message each.
