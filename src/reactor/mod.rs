@@ -6,8 +6,7 @@
 //! readable); read each ready DHCP socket for at most a few batches, so a flood cannot starve
 //! the other sources; hand each datagram to the pure core; append the core's records to the journal;
 //! commit once (group commit, or per reply in `sync` mode); only then send the replies that
-//! depended on those records; run due timers. In `batch` mode the commit's `fdatasync` runs
-//! on the sync thread (`syncer`) and its completion is one more event source.
+//! depended on those records; run due timers.
 
 pub mod control;
 pub mod fo;
