@@ -142,66 +142,6 @@ fn both_storage_paths_replay_last_wins() {
     }
 }
 
-/// Commits split in two (the wait on another thread, appends going on meanwhile), with some
-/// syncs reported failed: every record replays, and a failed sync leaves its records pending.
-#[test]
-fn split_commits_with_appends_during_the_wait() {
-    for force in [false, true] {
-        let d = TempDir::new("split");
-        let p = d.file("j");
-        let o = Options {
-            force_write_path: force,
-            ..Options::default()
-        };
-        let mut rng = Rng(29);
-        let mut m = Model(BTreeMap::new());
-        let (mut j, _) = Journal::open(&p, o.clone(), NOW).unwrap();
-        assert!(j.begin_commit().unwrap().is_none(), "nothing pending");
-        j.end_commit(true);
-        let mut t = 0;
-        for round in 0..200 {
-            for _ in 0..1 + rng.below(40) {
-                let rec = random_record(&mut rng, t, 300);
-                j.append(&rec).unwrap();
-                m.apply(&rec);
-                t += 1;
-            }
-            let job = j.begin_commit().unwrap().expect("records are pending");
-            assert!(!j.has_pending(), "what was pending is in the job");
-            let waiter = std::thread::spawn(move || job.run());
-            // Appends while the job runs belong to the next commit.
-            for _ in 0..rng.below(10) {
-                let rec = random_record(&mut rng, t, 300);
-                j.append(&rec).unwrap();
-                m.apply(&rec);
-                t += 1;
-            }
-            let later = j.has_pending();
-            waiter.join().unwrap().unwrap();
-            let ok = round % 7 != 3;
-            j.end_commit(ok);
-            assert_eq!(j.has_pending(), later || !ok, "round {round}");
-        }
-        j.commit().unwrap();
-        assert!(!j.has_pending());
-        drop(j);
-        let (_, r) = Journal::open(&p, o, NOW).unwrap();
-        assert_eq!(r.leases, m.leases(), "force_write_path {force}");
-        assert_eq!(r.tail, Tail::Clean);
-    }
-    // Durability none: nothing to wait for, done at once.
-    let d = TempDir::new("split-none");
-    let o = Options {
-        durability: Durability::None,
-        ..Options::default()
-    };
-    let (mut j, _) = Journal::open(&d.file("j"), o, NOW).unwrap();
-    j.append(&Record::LeaseUpsert(lease(1, 0, BindingState::Active)))
-        .unwrap();
-    assert!(j.begin_commit().unwrap().is_none());
-    assert!(!j.has_pending());
-}
-
 #[test]
 fn bytes_per_lease_change_and_wear_counter() {
     let d = TempDir::new("size");

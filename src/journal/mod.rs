@@ -119,21 +119,6 @@ impl Default for Options {
     }
 }
 
-/// The blocking half of a commit: `run` (on any thread) makes every record appended before
-/// `Journal::begin_commit` durable.
-pub struct SyncJob {
-    file: std::sync::Arc<File>,
-    path: String,
-}
-
-impl SyncJob {
-    pub fn run(&self) -> Result<(), Error> {
-        self.file
-            .sync_data()
-            .map_err(|e| storage::io_err("sync", &self.path, e))
-    }
-}
-
 /// What a compaction did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CompactStats {
@@ -283,25 +268,6 @@ impl Journal {
 
     pub fn has_pending(&self) -> bool {
         self.store.has_pending()
-    }
-
-    /// Start a commit whose wait happens elsewhere (see `SyncJob`). `Ok(None)`: nothing had
-    /// to wait (nothing pending, or durability `none`, done here at once). Until `end_commit`
-    /// the journal may be appended to, not compacted.
-    pub fn begin_commit(&mut self) -> Result<Option<SyncJob>, Error> {
-        if self.opts.durability == Durability::None {
-            self.store.commit(false)?;
-            return Ok(None);
-        }
-        Ok(self.store.begin_sync()?.map(|file| SyncJob {
-            file,
-            path: self.path_str.clone(),
-        }))
-    }
-
-    /// The job of the last `begin_commit` ran; with `ok == false` its records stay pending.
-    pub fn end_commit(&mut self, ok: bool) {
-        self.store.end_sync(ok);
     }
 
     /// Mean bytes per record in this file (80 before any record is known).

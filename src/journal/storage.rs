@@ -11,18 +11,12 @@
 //! Both keep the invariant: bytes before `len()` that were committed are on disk; nothing is
 //! ever written before the committed length (append-only), and a mapped region is never
 //! truncated (truncation happens in `open` before mapping).
-//!
-//! A commit can also be split: `begin_sync` hands out the file whose `fdatasync` makes every
-//! byte appended so far durable, so the wait can happen off the event loop while appends go
-//! on; `end_sync` reports how it went. `fdatasync` of the file is what `msync(MS_SYNC)` of a
-//! shared mapping does in Linux (both are `vfs_fsync_range`), so mapped stores are covered.
 
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::Path;
-use std::sync::Arc;
 
 use memmap2::MmapMut;
 
@@ -62,13 +56,6 @@ pub trait Storage {
     fn uses_mmap(&self) -> bool;
     /// A copy of bytes `[0, len())`, including uncommitted ones.
     fn read_all(&self) -> Result<Vec<u8>, Error>;
-    /// Start a commit of everything appended so far: returns the file to `fdatasync` (on any
-    /// thread), or `None` when nothing is waiting. Appends may go on meanwhile; they belong
-    /// to the next commit.
-    fn begin_sync(&mut self) -> Result<Option<Arc<File>>, Error>;
-    /// The `fdatasync` of the last `begin_sync` finished; `ok == false` puts its bytes back
-    /// into the next commit.
-    fn end_sync(&mut self, ok: bool);
 }
 
 /// Open (or create) `path` read-write and take the exclusive non-blocking lock.
@@ -166,7 +153,7 @@ fn preallocate(file: &File, from: u64, to: u64) -> io::Result<()> {
 }
 
 pub struct MmapStorage {
-    file: Arc<File>,
+    file: File,
     path: String,
     map: MmapMut,
     /// Mapped (and allocated) file size.
@@ -177,8 +164,6 @@ pub struct MmapStorage {
     grown: bool,
     /// Whole pages below this offset have been dropped from our mapping (see `release`).
     released: u64,
-    /// Start of the bytes whose `begin_sync` has not ended yet.
-    syncing_from: Option<u64>,
 }
 
 impl MmapStorage {
@@ -206,7 +191,7 @@ impl MmapStorage {
             Err(e) => return Err((file, e)),
         };
         Ok(MmapStorage {
-            file: Arc::new(file),
+            file,
             path: path.into(),
             map,
             cap,
@@ -214,7 +199,6 @@ impl MmapStorage {
             dirty_from: None,
             grown,
             released: 0,
-            syncing_from: None,
         })
     }
 
@@ -260,7 +244,7 @@ impl MmapStorage {
         // SAFETY: as in `new`; the old map is dropped when replaced (its dirty pages belong to
         // the page cache and are flushed by a later msync of the same file range).
         let map =
-            unsafe { MmapMut::map_mut(&*self.file) }.map_err(|e| io_err("map", &self.path, e))?;
+            unsafe { MmapMut::map_mut(&self.file) }.map_err(|e| io_err("map", &self.path, e))?;
         self.map = map;
         self.cap = new_cap;
         self.grown = true;
@@ -321,51 +305,25 @@ impl Storage for MmapStorage {
     fn read_all(&self) -> Result<Vec<u8>, Error> {
         Ok(self.map.get(..self.len as usize).unwrap_or(&[]).to_vec())
     }
-
-    fn begin_sync(&mut self) -> Result<Option<Arc<File>>, Error> {
-        let Some(from) = self.dirty_from.take() else {
-            return Ok(None);
-        };
-        self.syncing_from = Some(from);
-        // fdatasync also makes a grown file's size durable.
-        self.grown = false;
-        Ok(Some(Arc::clone(&self.file)))
-    }
-
-    fn end_sync(&mut self, ok: bool) {
-        let Some(from) = self.syncing_from.take() else {
-            return;
-        };
-        if ok {
-            self.release();
-        } else {
-            // Bytes appended since are dirty from a later offset: the retry starts here.
-            self.dirty_from = Some(self.dirty_from.map_or(from, |d| d.min(from)));
-            self.grown = true;
-        }
-    }
 }
 
 pub struct WriteStorage {
-    file: Arc<File>,
+    file: File,
     path: String,
     /// Bytes handed to the kernel.
     written: u64,
     pending: Vec<u8>,
     unsynced: bool,
-    /// The last split sync failed: its bytes are written but must still be synced.
-    retry_sync: bool,
 }
 
 impl WriteStorage {
     pub fn new(file: File, path: &str, len: u64) -> WriteStorage {
         WriteStorage {
-            file: Arc::new(file),
+            file,
             path: path.into(),
             written: len,
             pending: Vec::with_capacity(16 * 1024),
             unsynced: false,
-            retry_sync: false,
         }
     }
 }
@@ -392,13 +350,12 @@ impl Storage for WriteStorage {
                 .sync_data()
                 .map_err(|e| io_err("sync", &self.path, e))?;
             self.unsynced = false;
-            self.retry_sync = false;
         }
         Ok(())
     }
 
     fn has_pending(&self) -> bool {
-        !self.pending.is_empty() || self.retry_sync
+        !self.pending.is_empty()
     }
 
     fn len(&self) -> u64 {
@@ -416,23 +373,5 @@ impl Storage for WriteStorage {
             .map_err(|e| io_err("read", &self.path, e))?;
         out.extend_from_slice(&self.pending);
         Ok(out)
-    }
-
-    fn begin_sync(&mut self) -> Result<Option<Arc<File>>, Error> {
-        // The pwrite is a copy into the page cache: it stays on the caller's thread.
-        self.commit(false)?;
-        if !self.unsynced {
-            return Ok(None);
-        }
-        self.unsynced = false;
-        self.retry_sync = false;
-        Ok(Some(Arc::clone(&self.file)))
-    }
-
-    fn end_sync(&mut self, ok: bool) {
-        if !ok {
-            self.unsynced = true;
-            self.retry_sync = true;
-        }
     }
 }

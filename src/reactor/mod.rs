@@ -13,7 +13,6 @@ pub mod fo;
 
 pub mod iface;
 pub mod signal;
-pub mod syncer;
 pub mod udp;
 
 use std::cmp::Reverse;
@@ -71,8 +70,6 @@ enum Source {
     /// Failover listener / connection of relationship N.
     FoListener(usize),
     FoConn(usize),
-    /// The sync thread finished a commit.
-    Syncer,
 }
 
 struct Iface {
@@ -97,14 +94,6 @@ struct Pending {
     dest: Dest,
     start: usize,
     len: usize,
-}
-
-/// A group commit whose `fdatasync` runs on the sync thread, and what waits for it.
-struct InFlight {
-    replies: Vec<Pending>,
-    bytes: Vec<u8>,
-    /// Per link: failover messages from the first BNDACK on (the rest left at once).
-    fo: Vec<Vec<Vec<u8>>>,
 }
 
 /// Process-level settings that do not come from the config file.
@@ -135,13 +124,6 @@ pub struct Reactor {
     links: Vec<fo::Link>,
     /// Failover messages waiting for the group commit, per link.
     fo_held: Vec<Vec<Vec<u8>>>,
-    /// Runs `batch` mode's commits off the loop; started at the first one.
-    syncer: Option<syncer::Syncer>,
-    /// The thread could not be started (or died): commits block the loop instead.
-    syncer_failed: bool,
-    inflight: Option<InFlight>,
-    /// The buffers of the last finished commit, for the window after the next.
-    spare: Option<(Vec<Pending>, Vec<u8>)>,
 }
 
 /// Why the server stopped other than by signal (exit status 74, sysexits EX_IOERR).
@@ -227,10 +209,6 @@ impl Reactor {
             commit_at: None,
             links: Vec::new(),
             fo_held: Vec::new(),
-            syncer: None,
-            syncer_failed: false,
-            inflight: None,
-            spare: None,
         };
         r.server.resume_failover(&replay_failover, now);
         r.open_failover();
@@ -369,13 +347,11 @@ impl Reactor {
                 .filter(|l| l.conn.is_none() && l.connects_out)
                 .filter_map(|l| l.reconnect_at)
                 .min();
-            // While a commit is in flight its completion wakes us; the next one waits for it.
-            let commit_at = self.commit_at.filter(|_| self.inflight.is_none());
             let deadline = [
                 self.server.poll_at(now),
                 self.timers.peek().map(|Reverse((t, _))| *t),
                 reconnect,
-                commit_at,
+                self.commit_at,
             ]
             .into_iter()
             .flatten()
@@ -411,7 +387,6 @@ impl Reactor {
                         let r = *r;
                         self.fo_io(r);
                     }
-                    Some(Source::Syncer) => self.on_synced(),
                     None => debug!("stale token {:?}", e.token()),
                 }
             }
@@ -538,9 +513,6 @@ impl Reactor {
         for (r, held) in self.fo_held.iter_mut().enumerate() {
             held.extend(self.server.fo_take_output(r));
         }
-        if force {
-            self.wait_inflight();
-        }
         let acks_waiting = self.fo_held.iter().flatten().any(|m| is_bndack(m));
         let mut ok = true;
         if self.journal.has_pending() {
@@ -556,29 +528,16 @@ impl Reactor {
             } else {
                 EARLY_COMMIT_REPLIES
             };
-            let due = acks_waiting || now >= at || self.pending.len() >= cap;
-            if !force && (!due || self.inflight.is_some()) {
+            if !force && !acks_waiting && now < at && self.pending.len() < cap {
                 if self.server.fo_backlogged() {
                     self.fo_send_early();
                 }
-                return;
-            }
-            if !force
-                && self.server.config().server.durability == Durability::Batch
-                && self.commit_async()
-            {
                 return;
             }
             if let Err(e) = self.journal.commit() {
                 events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
                 ok = false;
             }
-        } else if self.inflight.is_some() {
-            // Held messages keep their order behind the ones waiting for the commit.
-            if self.server.fo_backlogged() {
-                self.fo_send_early();
-            }
-            return;
         }
         self.commit_at = None;
         let mut pending = std::mem::take(&mut self.pending);
@@ -611,15 +570,6 @@ impl Reactor {
     /// keeps that address out of use, the safe side.
     fn fo_send_early(&mut self) {
         for r in 0..self.fo_held.len() {
-            let behind = self
-                .inflight
-                .as_ref()
-                .and_then(|f| f.fo.get(r))
-                .is_some_and(|q| !q.is_empty());
-            if behind {
-                // Messages waiting for the commit in flight go first (per-link order).
-                continue;
-            }
             let Some(held) = self.fo_held.get_mut(r) else {
                 continue;
             };
@@ -629,115 +579,6 @@ impl Reactor {
             }
             let out: Vec<Vec<u8>> = held.drain(..k).collect();
             self.fo_write(r, out, true);
-        }
-    }
-
-    /// Start the group commit on the sync thread: the waiting ACKs and BNDACKs move to
-    /// `inflight` and leave when it is done (`on_synced`); our other failover messages leave
-    /// now, as early sends do. False if it could not be started (commit here instead).
-    fn commit_async(&mut self) -> bool {
-        if self.syncer.is_none() && !self.syncer_failed {
-            let token = Token(self.sources.insert(Source::Syncer));
-            match syncer::Syncer::start(self.poll.registry(), token) {
-                Ok(s) => self.syncer = Some(s),
-                Err(e) => {
-                    self.sources.try_remove(token.0);
-                    self.syncer_failed = true;
-                    warn!("cannot start the sync thread ({e}): commits will block the loop");
-                }
-            }
-        }
-        let Some(syncer) = self.syncer.as_ref() else {
-            return false;
-        };
-        let job = match self.journal.begin_commit() {
-            Ok(Some(job)) => job,
-            // Nothing to wait for, or an error the blocking commit retries and reports.
-            Ok(None) | Err(_) => return false,
-        };
-        if !syncer.submit(job) {
-            self.journal.end_commit(false);
-            self.syncer = None;
-            self.syncer_failed = true;
-            warn!("the sync thread is gone: commits will block the loop");
-            return false;
-        }
-        self.commit_at = None;
-        let held = std::mem::replace(&mut self.fo_held, vec![Vec::new(); self.links.len()]);
-        let mut fo = Vec::with_capacity(held.len());
-        for (r, mut out) in held.into_iter().enumerate() {
-            let k = out.iter().position(|m| is_bndack(m)).unwrap_or(out.len());
-            fo.push(out.split_off(k));
-            self.fo_write(r, out, true);
-        }
-        let (replies, bytes) = self.spare.take().unwrap_or_default();
-        self.inflight = Some(InFlight {
-            replies: std::mem::replace(&mut self.pending, replies),
-            bytes: std::mem::replace(&mut self.pending_bytes, bytes),
-            fo,
-        });
-        true
-    }
-
-    /// The sync thread woke us: finish the commit in flight, then start the next if due.
-    fn on_synced(&mut self) {
-        let done = match (self.inflight.as_ref(), self.syncer.as_ref()) {
-            (Some(_), Some(s)) => s.poll(),
-            _ => return,
-        };
-        if matches!(done, syncer::Done::Running) {
-            return;
-        }
-        self.complete_inflight(done);
-        self.flush(false);
-    }
-
-    /// Wait for the commit in flight, if any, and send what waited for it.
-    fn wait_inflight(&mut self) {
-        if self.inflight.is_none() {
-            return;
-        }
-        let done = match self.syncer.as_ref() {
-            Some(s) => s.wait(),
-            None => syncer::Done::Lost,
-        };
-        self.complete_inflight(done);
-    }
-
-    fn complete_inflight(&mut self, done: syncer::Done) {
-        let ok = match done {
-            syncer::Done::Finished(Ok(())) => true,
-            syncer::Done::Finished(Err(e)) => {
-                events::emit(Level::Error, ev::EVENT_SERVER_DB_PATH_NOT_ACCESSIBLE, &[&e]);
-                false
-            }
-            syncer::Done::Running | syncer::Done::Lost => {
-                error!("the sync thread is gone: commits will block the loop");
-                self.syncer = None;
-                self.syncer_failed = true;
-                false
-            }
-        };
-        self.journal.end_commit(ok);
-        let Some(mut f) = self.inflight.take() else {
-            return;
-        };
-        if ok {
-            for p in &f.replies {
-                if let Some(b) = f.bytes.get(p.start..p.start + p.len) {
-                    self.transmit(p.iface, &p.dest, b);
-                }
-            }
-        }
-        // Failed: the clients retry and get ACKs once a commit holds their leases.
-        for (r, out) in std::mem::take(&mut f.fo).into_iter().enumerate() {
-            self.fo_write(r, out, ok);
-        }
-        // Keep the buffers for a later window, unless a burst made them large.
-        if f.bytes.capacity() <= PENDING_BYTES_KEEP {
-            f.replies.clear();
-            f.bytes.clear();
-            self.spare = Some((f.replies, f.bytes));
         }
     }
 
@@ -1094,8 +935,6 @@ impl Reactor {
         if !self.journal.should_compact(self.server.leases().len()) {
             return;
         }
-        // The file is about to be replaced: no commit may be in flight on it.
-        self.flush(true);
         events::emit(Level::Info, ev::EVENT_SERVER_CLEANUP_STARTED, &[]);
         let fo_states = self.server.failover_records();
         let t0 = std::time::Instant::now();
