@@ -654,8 +654,26 @@ impl Server {
                 self.recheck.push(old);
             }
         }
-        let before = self.deadline(a, now);
         let until = now + u64::from(self.cfg.server.offer_hold) * 1000;
+        // The client's own lease keeps `a` past the hold: a hold would add nothing but work
+        // (two map entries, a timer, and later a look) on every DISCOVER of a bound client,
+        // the most common DISCOVER there is.
+        let own = self.leases.get(a).is_some_and(|l| {
+            l.state == BindingState::Active
+                && holds_address(l, secs(now))
+                && l.belongs_to(key)
+                && l.end().saturating_mul(1000) >= until
+        });
+        if own {
+            if let Some(old) = self.hold_of.remove(key) {
+                // An offer of another address to this client ended above; this one needs none.
+                if old == a {
+                    self.holds.remove(&a);
+                }
+            }
+            return;
+        }
+        let before = self.deadline(a, now);
         self.holds.insert(
             a,
             Hold {

@@ -655,15 +655,16 @@ fn timer_heap_stays_bounded_across_renewals() {
         run_timers(&mut s, now, now);
         assert!(s.timers.len() <= 4, "{}", s.timers.len());
     }
-    // Full DORA cycles move the deadline earlier (the offer hold) each time; duplicates are
-    // folded away before they pass the dedup bound.
+    // Full DORA cycles of bound clients: their leases outlast the offer hold, so the offers
+    // take no hold and push nothing either.
     for _ in 0..5000 {
         now += 1000;
         for m in 1..=4 {
             assert!(dora(&mut s, now, m).is_some());
         }
         run_timers(&mut s, now, now);
-        assert!(s.timers.len() <= next_dedup(4), "{}", s.timers.len());
+        assert!(s.timers.len() <= 4, "{}", s.timers.len());
+        assert!(s.holds.is_empty() && s.hold_of.is_empty());
     }
     for a in &addrs {
         let l = s.leases().get(*a).unwrap();
@@ -678,6 +679,33 @@ fn timer_heap_stays_bounded_across_renewals() {
     assert!(addrs
         .iter()
         .all(|a| s.leases().get(*a).unwrap().state == BindingState::Expired));
+}
+
+/// An offer of a bound client's own address takes no hold while its lease outlasts the
+/// hold; one whose lease ends sooner is held as any other offer, and the address stays the
+/// client's either way.
+#[test]
+fn offer_to_a_bound_client_needs_no_hold_unless_its_lease_ends_first() {
+    let mut s = Server::new(config(), vec![], T0);
+    let a = dora(&mut s, T0, 1).unwrap();
+    let offer = |s: &mut Server, now: Millis, mac: u8| {
+        s.handle(now, &ingress(true), &packet(mac, MessageType::Discover, &[]))
+            .reply
+            .unwrap()
+            .repr
+            .yiaddr
+    };
+    assert_eq!(offer(&mut s, T0 + 1000, 1), a);
+    assert!(s.holds.is_empty() && s.hold_of.is_empty());
+    assert_ne!(offer(&mut s, T0 + 1000, 2), a, "another client is not offered it");
+    // 20 s before the lease ends (the hold is 30 s): held, so it is not given away when the
+    // lease runs out before the REQUEST comes.
+    let late = T0 + 3_580_000;
+    assert_eq!(offer(&mut s, late, 1), a);
+    assert_eq!(s.holds.get(&a).map(|h| h.until), Some(late + 30_000));
+    run_timers(&mut s, late, T0 + 3_600_000);
+    assert_ne!(offer(&mut s, T0 + 3_600_000, 3), a, "held past the lease's end");
+    assert_eq!(dora(&mut s, T0 + 3_601_000, 1), Some(a));
 }
 
 #[test]
