@@ -689,22 +689,34 @@ fn offer_to_a_bound_client_needs_no_hold_unless_its_lease_ends_first() {
     let mut s = Server::new(config(), vec![], T0);
     let a = dora(&mut s, T0, 1).unwrap();
     let offer = |s: &mut Server, now: Millis, mac: u8| {
-        s.handle(now, &ingress(true), &packet(mac, MessageType::Discover, &[]))
-            .reply
-            .unwrap()
-            .repr
-            .yiaddr
+        s.handle(
+            now,
+            &ingress(true),
+            &packet(mac, MessageType::Discover, &[]),
+        )
+        .reply
+        .unwrap()
+        .repr
+        .yiaddr
     };
     assert_eq!(offer(&mut s, T0 + 1000, 1), a);
     assert!(s.holds.is_empty() && s.hold_of.is_empty());
-    assert_ne!(offer(&mut s, T0 + 1000, 2), a, "another client is not offered it");
+    assert_ne!(
+        offer(&mut s, T0 + 1000, 2),
+        a,
+        "another client is not offered it"
+    );
     // 20 s before the lease ends (the hold is 30 s): held, so it is not given away when the
     // lease runs out before the REQUEST comes.
     let late = T0 + 3_580_000;
     assert_eq!(offer(&mut s, late, 1), a);
     assert_eq!(s.holds.get(&a).map(|h| h.until), Some(late + 30_000));
     run_timers(&mut s, late, T0 + 3_600_000);
-    assert_ne!(offer(&mut s, T0 + 3_600_000, 3), a, "held past the lease's end");
+    assert_ne!(
+        offer(&mut s, T0 + 3_600_000, 3),
+        a,
+        "held past the lease's end"
+    );
     assert_eq!(dora(&mut s, T0 + 3_601_000, 1), Some(a));
 }
 
