@@ -203,8 +203,11 @@ fn compaction_keeps_exactly_the_live_set() {
             m.apply(&r);
         }
         j.commit().unwrap();
-        assert!(j.should_compact(m.0.len()), "len {}", j.file_len());
-        assert!(!j.should_compact(40_000));
+        assert!(j.should_compact(m.0.len(), 1), "len {}", j.file_len());
+        assert!(!j.should_compact(40_000, 1));
+        // Overdue only past the factor: this file is ~20× the live set, the default ratio 4.
+        assert!(j.should_compact(m.0.len(), 2));
+        assert!(!j.should_compact(m.0.len(), 100));
         let want: Vec<Lease> = m
             .leases()
             .into_iter()
@@ -223,7 +226,7 @@ fn compaction_keeps_exactly_the_live_set() {
         assert!(stats.after < stats.before / 4, "{stats:?}");
         assert_eq!(j.file_len(), stats.after);
         assert_eq!(j.generation(), 2);
-        assert!(!j.should_compact(want.len()));
+        assert!(!j.should_compact(want.len(), 1));
         // Appends after compaction land in the new file.
         let extra = lease(6000, 1, BindingState::Active);
         j.append(&Record::LeaseUpsert(extra.clone())).unwrap();

@@ -128,6 +128,9 @@ pub struct CompactStats {
     /// Leases written and leases dropped (expired past grace).
     pub kept: u64,
     pub dropped: u64,
+    /// Records in the file before and after.
+    pub records_before: u64,
+    pub records_after: u64,
 }
 
 /// An open, locked journal.
@@ -278,12 +281,13 @@ impl Journal {
             .unwrap_or(80)
     }
 
-    /// True when the file is over `compact_ratio` times the size the live set would take.
-    pub fn should_compact(&self, live: usize) -> bool {
+    /// True when the file is over `factor` × `compact_ratio` times the size the live set
+    /// would take (`factor` 1: due; larger: overdue).
+    pub fn should_compact(&self, live: usize, factor: u32) -> bool {
         let live_bytes = (live as u64).saturating_mul(self.mean_record()) + 4096;
         let len = self.file_len();
-        len > MIN_COMPACT_BYTES
-            && len > live_bytes.saturating_mul(u64::from(self.opts.compact_ratio.max(1)))
+        let ratio = u64::from(self.opts.compact_ratio.max(1)) * u64::from(factor.max(1));
+        len > MIN_COMPACT_BYTES && len > live_bytes.saturating_mul(ratio)
     }
 
     /// Rewrite the journal as the given live set (dropping leases expired past the grace
@@ -296,6 +300,7 @@ impl Journal {
         now: Secs,
     ) -> Result<CompactStats, Error> {
         let before = self.file_len();
+        let records_before = self.records_in_file;
         let mut dropped = 0u64;
         let kept: Vec<&Lease> = live
             .filter(|l| {
@@ -335,6 +340,8 @@ impl Journal {
             after,
             kept: kept.len() as u64,
             dropped,
+            records_before,
+            records_after: self.records_in_file,
         })
     }
 
