@@ -658,18 +658,16 @@ impl Server {
         // The client's own lease keeps `a` past the hold: a hold would add nothing but work
         // (two map entries, a timer, and later a look) on every DISCOVER of a bound client,
         // the most common DISCOVER there is.
+        // (An active lease ending at or after `until` holds its address: `holds_address`.)
         let own = self.leases.get(a).is_some_and(|l| {
             l.state == BindingState::Active
-                && holds_address(l, secs(now))
                 && l.belongs_to(key)
                 && l.end().saturating_mul(1000) >= until
         });
         if own {
+            // Any earlier hold of this client's ends (another address's was withdrawn above).
             if let Some(old) = self.hold_of.remove(key) {
-                // An offer of another address to this client ended above; this one needs none.
-                if old == a {
-                    self.holds.remove(&a);
-                }
+                self.holds.remove(&old);
             }
             return;
         }

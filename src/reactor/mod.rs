@@ -39,7 +39,7 @@ const DHCP_PORT: u16 = 67;
 const CLIENT_PORT: u16 = 68;
 const RESCAN_MS: Millis = 10_000;
 const COMPACT_CHECK_MS: Millis = 5_000;
-/// A compaction stops the loop for ~10-16 ms at 50k leases, long enough to queue 1,500
+/// A compaction stops the loop for 9-16 ms at 50k leases, long enough to queue 1,500
 /// requests at 100k/s; so it waits for this much quiet on the DHCP sockets...
 const COMPACT_QUIET_MS: Millis = 50;
 /// ...looking again this often...
