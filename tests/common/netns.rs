@@ -639,7 +639,9 @@ impl Drop for Proc {
 }
 
 /// A client hook script (dhclient -sf, udhcpc -s, dhcpcd -c) that dumps the environment it
-/// receives into `<env_dir>/<n>-<reason>.env` (one `KEY=VALUE` a line). When `configure_if` is
+/// receives into `<env_dir>/<n>-<reason>.env` (one `KEY=VALUE` a line; written under another
+/// name and renamed, so a reader never sees half a dump: a BOUND file read while `sort` was
+/// still writing it once failed a test with "no ip in bound env"). When `configure_if` is
 /// given, BOUND/RENEW-type events also put the leased address on that interface, which lives in
 /// a namespace we own: clients that renew over a kernel UDP socket need it. It never touches
 /// anything else. dhclient and dhcpcd build the script's environment from scratch, so the
@@ -652,7 +654,8 @@ dir='{dir}'
 test_if='{test_if}'
 n=$(ls "$dir" | wc -l)
 tag="${{reason:-${{1:-none}}}}"
-env | sort > "$dir/$(printf %03d "$n")-$tag.env"
+f="$dir/$(printf %03d "$n")-$tag"
+env | sort > "$f.part" && mv "$f.part" "$f.env"
 ip_addr="${{new_ip_address:-${{ip:-}}}}"
 mask="${{new_subnet_mask:-${{subnet:-}}}}"
 iface="${{interface:-}}"
