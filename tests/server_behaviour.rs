@@ -470,3 +470,101 @@ fn sighup_reload_good_and_broken_config() {
     );
     server.stop_clean();
 }
+
+/// Connected UDP sockets in the server's namespace, by peer address (`ss`), i.e. the relay
+/// sockets the server opened.
+fn connected_udp(link: &Link) -> Vec<String> {
+    let out = link.server.exec(&["ss", "-uanH"]);
+    out.stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(4).map(str::to_string))
+        .filter(|peer| !peer.ends_with(":*"))
+        .collect()
+}
+
+/// Replies to a relay leave by a socket connected to it, which then also receives the relay's
+/// requests. That must not cost an answer: repeated exchanges work, a relay that was down
+/// (an ICMP port unreachable on the connected socket) is answered once it is back, and
+/// relays past the cap of 16 sockets are answered by the shared socket.
+#[test]
+fn relays_are_answered_through_connected_sockets() {
+    if !prerequisites(&["ss"]) {
+        return;
+    }
+    let link = Link::new("relaysock");
+    let server = Duo::start(&link, &netns::duo_conf(&link, &ScopeParams::default()));
+    let relay = Relay::new(&link);
+    let a = relay.lease(pkt::mac(0x301));
+    let b = relay.lease(pkt::mac(0x302));
+    assert_ne!(a, b);
+    let relay_peer = format!("{}:67", link.relay_ip());
+    assert_eq!(
+        connected_udp(&link),
+        vec![relay_peer.clone()],
+        "one relay socket"
+    );
+
+    // The relay agent goes down; a request relayed from another port is answered to
+    // giaddr:67, where nothing listens now, so the kernel reports port unreachable.
+    drop(relay);
+    let stray = link
+        .client
+        .udp_socket(SocketAddrV4::new(link.relay_ip(), 0))
+        .expect("stray socket");
+    let m = Msg::request(pkt::DISCOVER, xid(), pkt::mac(0x303), link.relay_ip());
+    stray
+        .send_to(&m.to_bytes(), SocketAddrV4::new(link.server_ip(), 67))
+        .expect("send");
+    std::thread::sleep(Duration::from_millis(300));
+    // Back up: answered at once, by the same socket.
+    let relay = Relay {
+        sock: link.relay_socket(),
+        server: SocketAddr::V4(SocketAddrV4::new(link.server_ip(), 67)),
+        giaddr: link.relay_ip(),
+    };
+    let c = relay.lease(pkt::mac(0x304));
+    assert!(![a, b].contains(&c), "{c} leased twice");
+    drop(relay);
+
+    // Twenty more relays: the first fifteen get sockets (sixteen in all), the rest are
+    // answered by the shared socket.
+    let mut relays = Vec::new();
+    for k in 0..20u8 {
+        let ip = link.ip(30 + k);
+        link.client.exec_must(&[
+            "ip",
+            "addr",
+            "add",
+            &format!("{ip}/24"),
+            "dev",
+            &link.client_if,
+        ]);
+        let sock = link
+            .client
+            .udp_socket(SocketAddrV4::new(ip, 67))
+            .expect("relay socket");
+        sock.set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
+        relays.push(Relay {
+            sock,
+            server: SocketAddr::V4(SocketAddrV4::new(link.server_ip(), 67)),
+            giaddr: ip,
+        });
+    }
+    for (k, r) in relays.iter().enumerate() {
+        let offer = r.discover(pkt::mac(0x400 + k as u16), ANSWER);
+        assert!(
+            offer.is_some_and(|o| o.msg_type() == Some(pkt::OFFER)),
+            "relay {} not answered",
+            r.giaddr
+        );
+    }
+    // Each relay again, a full exchange: requests now arrive on the connected sockets.
+    for (k, r) in relays.iter().enumerate() {
+        r.lease(pkt::mac(0x400 + k as u16));
+    }
+    let conns = connected_udp(&link);
+    assert_eq!(conns.len(), 16, "relay sockets: {conns:?}");
+    assert!(conns.contains(&relay_peer), "{conns:?}");
+    assert!(!server.log().contains("receive failed"), "{}", server.log());
+}

@@ -32,6 +32,18 @@ pub fn open(ifname: &str, port: u16, rcvbuf: usize) -> io::Result<mio::net::UdpS
     Ok(mio::net::UdpSocket::from_std(std_sock))
 }
 
+/// A socket like `open`'s, connected to relay agent `to` (see `RelaySock` in the reactor).
+pub fn open_connected(
+    ifname: &str,
+    port: u16,
+    rcvbuf: usize,
+    to: SocketAddrV4,
+) -> io::Result<mio::net::UdpSocket> {
+    let s = open(ifname, port, rcvbuf)?;
+    s.connect(to.into())?;
+    Ok(s)
+}
+
 /// An integer socket option socket2 does not wrap.
 fn setsockopt_int(
     s: &Socket,
