@@ -418,7 +418,13 @@ ip netns exec "$NSP" "${PARTNER_PREFIX[@]}" env RUST_LOG=warn,duodhcp::events=in
     -c "$FO_PD/duodhcp.conf" >"$FO_PD/server.log" 2>&1 &
 FO_PID=$!
 PIDS+=("$FO_PID")
-BEFORE_PROBE=fo_wait_normal AFTER_PLAN=fo_drain EXTRA_PLAN="--partner-pid $FO_PID --log $FO_D/server.log --log-match event=20286" \
+# Every step of the plan starts with replication caught up (queue empty, no resync due): the
+# generator runs this between steps. An overloaded search step overflows the update queue,
+# and the resync after it used to run into the next steps.
+printf '#!/bin/sh\n"%s" ctl --socket "%s" failover | grep -q "queue=0 .*resync=no"\n' \
+    "$DUODHCP" "$FO_D/ctl.sock" >"$FO_D/caught-up.sh"
+chmod +x "$FO_D/caught-up.sh"
+BEFORE_PROBE=fo_wait_normal AFTER_PLAN=fo_drain EXTRA_PLAN="--partner-pid $FO_PID --log $FO_D/server.log --log-match event=20286 --settle-until $FO_D/caught-up.sh" \
     bench_one duodhcp-failover "$FO_D" env RUST_LOG=warn,duodhcp::events=info "$DUODHCP" -c "$FO_D/duodhcp.conf"
 FO_OUT=$RES/duodhcp-failover.txt
 if ! grep -q '^skipped' "$FO_OUT"; then

@@ -17,7 +17,8 @@
 //!
 //! Plan options: --fill-rate 10000 --fill-max-secs 20 --common-rate 10000 --common-secs 5 --search-start 10000
 //! --search-min 250 --search-max 400000 --step-secs 2 --bisect 3 --recheck 0 --lat-secs 3 --renew 0|1 --renew-bisect N
-//! --settle-ms 300.
+//! --settle-ms 300 --settle-until CMD (after each step, settle until `sh -c CMD` succeeds, at
+//! most 20 s; reported as `settle_wait_ms` and `settle_waits`).
 
 mod dhcp;
 mod engine;
@@ -145,7 +146,7 @@ fn search(
                 fill: false,
             });
             eprintln!("{}", s.summary(label));
-            g.settle(settle);
+            g.settle_between(settle);
             if s.ok() || s.gen_limited() {
                 break;
             }
@@ -252,7 +253,7 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
         if pass == 0 {
             out.step("fill", &s);
         }
-        g.settle(settle);
+        g.settle_between(settle);
         if g.bound() >= clients || budget < 0.5 {
             break;
         }
@@ -376,7 +377,7 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
         out.f("common.floor_cpu_ms_per_1k", *f);
         out.f("common.vs_floor", *r);
     }
-    g.settle(settle);
+    g.settle_between(settle);
     // 3. Highest rate under 1 % loss.
     let bisect: u32 = a.get("bisect", 3)?;
     let dora = (bisect, a.get("recheck", 0)?);
@@ -398,7 +399,7 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
         });
         eprintln!("{}", s.summary("latency"));
         out.step("lat", &s);
-        g.settle(settle);
+        g.settle_between(settle);
     }
     // 5. Renew-only: highest rate of REQUEST(RENEWING) → ACK.
     if a.get("renew", 0u8)? == 1 {
@@ -411,6 +412,10 @@ fn plan(g: &mut Gen, mut floor: Option<&mut Gen>, a: &Args, out: &mut Out) -> Re
         if let Some(b) = &found.best {
             out.step("renew", b);
         }
+    }
+    if g.settle_until.is_some() {
+        out.put("settle_wait_ms", g.settle_waited_ms);
+        out.put("settle_waits", g.settle_waits);
     }
     if let Some(p) = server {
         if let Some((rss, hwm)) = p.mem_kb() {
@@ -461,6 +466,7 @@ fn run() -> Result<bool, String> {
     if let (Some(f), Some(m)) = (a.kv.get("log"), a.kv.get("log-match")) {
         g.watch = Some((f.clone(), m.clone()));
     }
+    g.settle_until = a.kv.get("settle-until").cloned();
     match a.cmd.as_str() {
         "probe" => match g.probe(a.get("deadline-ms", 10_000)?) {
             Some(ms) => {

@@ -449,7 +449,7 @@ fn failover_notes(o: &mut String, f: &Kv) {
     };
     let _ = writeln!(
         o,
-        "Replication {kept}. Update-queue overflow episodes (event 20286, logged once per episode; the resync after each re-sends what was dropped): in the fill {}, at 10k/s {}, at the highest rate {}, in the latency step {}; {} in the whole run, {} updates dropped in all (`duodhcp ctl failover` dropped=). {} still queued {} ms after the load stopped; the partner's journal holds {} active leases, the primary's {}. At rates where the queue overflows, the pair's highest rate is the DHCP side's, not the replication's.",
+        "Replication {kept}. Update-queue overflow episodes (event 20286, logged once per episode; the resync after each re-sends what was dropped): in the fill {}, at 10k/s {}, at the highest rate {}, in the latency step {}; {} in the whole run, {} updates dropped in all (`duodhcp ctl failover` dropped=). {} still queued {} ms after the load stopped; the partner's journal holds {} active leases, the primary's {}. At rates where the queue overflows, the pair's highest rate is the DHCP side's, not the replication's. Every step began with the queue drained and no resync due: the generator waited for that {} times, {} ms in all.",
         fmt_n(steps[0], 0),
         fmt_n(steps[1], 0),
         fmt_n(steps[2], 0),
@@ -460,5 +460,7 @@ fn failover_notes(o: &mut String, f: &Kv) {
         s("fo.drain_ms"),
         fmt_n(pa, 0),
         fmt_n(pr, 0),
+        fmt_n(num(f, "settle_waits"), 0),
+        fmt_n(num(f, "settle_wait_ms"), 0),
     );
 }

@@ -585,7 +585,7 @@ impl Server {
                 })
             };
             out.push_str(&format!(
-                "{} role={} local={} since={} partner={} connected={} queue={} dropped={} last-contact={} skew={} mclt={}\n",
+                "{} role={} local={} since={} partner={} connected={} queue={} dropped={} last-contact={} skew={} mclt={} resync={}\n",
                 r.cfg.name,
                 p.role().name(),
                 p.state(),
@@ -597,6 +597,7 @@ impl Server {
                 ago(p.last_contact()),
                 p.skew().map_or("-".to_string(), |s| format!("{s}s")),
                 p.mclt(),
+                if p.catching_up() { "yes" } else { "no" },
             ));
         }
         Some(out)

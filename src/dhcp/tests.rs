@@ -786,7 +786,11 @@ fn resend_larger_than_the_update_queue_drops_nothing() {
     p.fo_connected(0, now);
     s.fo_connected(0, now);
     // Shuttle whole messages both ways until both sides are quiet (bounded).
+    let mut saw_catching_up = false;
     for _ in 0..20_000 {
+        saw_catching_up |= p
+            .failover_status(now)
+            .is_some_and(|st| st.contains("resync=yes"));
         let a = p.fo_take_output(0);
         let b = s.fo_take_output(0);
         if a.is_empty() && b.is_empty() {
@@ -818,6 +822,9 @@ fn resend_larger_than_the_update_queue_drops_nothing() {
     }
     let status = p.failover_status(now).unwrap_or_default();
     assert!(status.contains("dropped=0"), "{status}");
+    // The status told that the resend was under way, and tells that it is over.
+    assert!(saw_catching_up, "no resync=yes while the resend was fed");
+    assert!(status.contains("resync=no"), "{status}");
     // The secondary got UPDDONE for our UPDREQALL answer (it left RECOVER), and only after
     // the last binding.
     let sec = s.failover_status(now).unwrap_or_default();

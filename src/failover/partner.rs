@@ -876,6 +876,12 @@ impl Partner {
         self.resync_needed
     }
 
+    /// Replication is behind beyond the queue: a resync is due after an overflow, or a
+    /// requested resend is still being fed into the queue.
+    pub fn catching_up(&self) -> bool {
+        self.resync_needed || self.resend_pending
+    }
+
     /// May we answer a new client with this key (option 61, else chaddr)? NORMAL: its hash
     /// bucket is ours per the HBA (hot standby: the primary's); COMM-INT / PARTNER-DOWN: yes.
     pub fn serves_new_client(&self, key: &[u8]) -> bool {
