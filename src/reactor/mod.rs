@@ -271,14 +271,8 @@ impl Reactor {
             self.close_iface(&mut gone);
             info!("stopped serving {}", gone.name);
             // Indexes shifted: re-point the slab entries.
-            for (j, f) in self.ifaces.iter().enumerate() {
-                let slots = f.token.iter().map(|t| (*t, 0));
-                let relays = f.relays.iter().enumerate().map(|(k, r)| (r.token, k + 1));
-                for (t, slot) in slots.chain(relays) {
-                    if let Some(s) = self.sources.get_mut(t.0) {
-                        *s = Source::Dhcp(j, slot);
-                    }
-                }
+            for j in 0..self.ifaces.len() {
+                self.repoint(j);
             }
         }
         let sys = iface::list();
@@ -322,16 +316,9 @@ impl Reactor {
             let rcvbuf = self.server.config().server.receive_buffer_kb as usize * 1024;
             match udp::open(&name, DHCP_PORT, rcvbuf) {
                 Ok(mut sock) => {
-                    let t = Token(self.sources.insert(Source::Dhcp(idx, 0)));
-                    if let Err(e) = self
-                        .poll
-                        .registry()
-                        .register(&mut sock, t, Interest::READABLE)
-                    {
-                        error!("register {name}: {e}");
-                        self.sources.remove(t.0);
+                    let Some(t) = self.register_dhcp(&mut sock, idx, 0) else {
                         continue;
-                    }
+                    };
                     info!(
                         "serving {name} ({})",
                         addrs
@@ -368,6 +355,36 @@ impl Reactor {
             self.sources.try_remove(t.0);
         }
         self.close_relays(std::mem::take(&mut f.relays));
+    }
+
+    /// Register a DHCP socket of interface `i` (`slot` as in `Source::Dhcp`) for reading.
+    fn register_dhcp(
+        &mut self,
+        sock: &mut mio::net::UdpSocket,
+        i: usize,
+        slot: usize,
+    ) -> Option<Token> {
+        let t = Token(self.sources.insert(Source::Dhcp(i, slot)));
+        if let Err(e) = self.poll.registry().register(sock, t, Interest::READABLE) {
+            let name = self.ifaces.get(i).map_or("?", |f| f.name.as_str());
+            error!("register a DHCP socket of {name}: {e}");
+            self.sources.remove(t.0);
+            return None;
+        }
+        Some(t)
+    }
+
+    /// Point the slab entries of interface `i`'s sockets at its index and their slots again
+    /// (after an interface or a relay socket before them went away).
+    fn repoint(&mut self, i: usize) {
+        let Some(f) = self.ifaces.get(i) else { return };
+        let shared = f.token.iter().map(|t| (*t, 0));
+        let relays = f.relays.iter().enumerate().map(|(k, r)| (r.token, k + 1));
+        for (t, slot) in shared.chain(relays) {
+            if let Some(s) = self.sources.get_mut(t.0) {
+                *s = Source::Dhcp(i, slot);
+            }
+        }
     }
 
     /// Close relay sockets (each is reopened by the next reply to its relay).
@@ -482,9 +499,9 @@ impl Reactor {
                 n
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return false,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
             // A relay socket reports an ICMP port unreachable from its relay this way; reading
             // it cleared it.
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
             Err(e) if e.kind() == io::ErrorKind::ConnectionRefused && slot > 0 => return true,
             Err(e) => {
                 warn!("receive failed: {e}");
@@ -875,15 +892,9 @@ impl Reactor {
         }
         if let Some(f) = self.ifaces.get_mut(i) {
             if k < f.relays.len() {
-                let mut r = f.relays.remove(k);
-                let _ = self.poll.registry().deregister(&mut r.sock);
-                self.sources.try_remove(r.token.0);
-                // Later relays moved down one slot.
-                for (j, r) in f.relays.iter().enumerate().skip(k) {
-                    if let Some(s) = self.sources.get_mut(r.token.0) {
-                        *s = Source::Dhcp(i, j + 1);
-                    }
-                }
+                let r = f.relays.remove(k);
+                self.close_relays(vec![r]);
+                self.repoint(i);
             }
         }
         false
@@ -904,16 +915,7 @@ impl Reactor {
             }
         };
         let k = f.relays.len();
-        let t = Token(self.sources.insert(Source::Dhcp(i, k + 1)));
-        if let Err(e) = self
-            .poll
-            .registry()
-            .register(&mut sock, t, Interest::READABLE)
-        {
-            debug!("register relay socket {to}: {e}");
-            self.sources.remove(t.0);
-            return None;
-        }
+        let t = self.register_dhcp(&mut sock, i, k + 1)?;
         debug!("relay {to}: connected socket opened");
         let f = self.ifaces.get_mut(i)?;
         f.relays.push(RelaySock { to, sock, token: t });
